@@ -1,0 +1,1 @@
+from . import broker_installment_provider
