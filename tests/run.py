@@ -229,10 +229,12 @@ def ensure_template(odoo, version, addons_path, data_dir, upstream, rebuild):
         print(log.read_text()[-5000:])
         drop_db(building, data_dir)
         die(f"installing the upstream dependencies failed (log: {log})")
-    psql(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
     src = data_dir / "filestore" / building
-    if src.exists():
+    if src.exists() and not (data_dir / "filestore" / template).exists():
         src.rename(data_dir / "filestore" / template)
+    if psql(f'ALTER DATABASE "{building}" RENAME TO "{template}"', check=False).returncode != 0:
+        # another run built the same template meanwhile: use theirs
+        drop_db(building, data_dir)
     print(f"Template ready in {time.time() - started:.0f}s.")
     return template
 

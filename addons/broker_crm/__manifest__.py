@@ -6,7 +6,7 @@
     "website": "https://github.com/broker-addons/broker-addons",
     "author": "Broker Addons",
     "license": "LGPL-3",
-    "depends": ["crm"],
+    "depends": ["crm", "account", "portal"],
     "data": [
         "security/broker_crm_security.xml",
         "security/ir.model.access.csv",
