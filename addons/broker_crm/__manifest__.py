@@ -10,12 +10,21 @@
     "data": [
         "security/broker_crm_security.xml",
         "security/ir.model.access.csv",
+        "data/broker_credit_product_data.xml",
+        "data/crm_stage_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
+        "report/crm_lead_contract_report.xml",
+        "data/mail_template_data.xml",
         "views/broker_credit_product_views.xml",
+        "views/crm_lead_views.xml",
         "views/broker_crm_menus.xml",
     ],
     "demo": [
         "demo/broker_credit_product_demo.xml",
     ],
+    "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "application": True,
     "installable": True,
 }

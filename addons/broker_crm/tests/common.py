@@ -1,21 +1,26 @@
+from contextlib import contextmanager
+
 from odoo.tests import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 
 class BrokerCrmCommon(TransactionCase):
-    """Users of every broker role, shared by the broker_crm tests."""
+    """Users of every broker role and a small catalogue, shared by the broker_crm tests."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, mail_notrack=False))
         cls.user_agent = mail_new_test_user(
             cls.env, login="broker_agent", name="Anna Agent", email="agent@broker.example",
             groups="broker_crm.group_broker_agent",
         )  # fmt: skip
         cls.user_agent2 = mail_new_test_user(
             cls.env, login="broker_agent2", name="Boris Agent", email="agent2@broker.example",
+            groups="broker_crm.group_broker_agent",
+        )  # fmt: skip
+        cls.user_leader = mail_new_test_user(
+            cls.env, login="broker_leader", name="Lev Leader", email="leader@broker.example",
             groups="broker_crm.group_broker_agent",
         )  # fmt: skip
         cls.user_manager = mail_new_test_user(
@@ -26,3 +31,65 @@ class BrokerCrmCommon(TransactionCase):
             cls.env, login="broker_accountant", name="Olga Accountant", email="accountant@broker.example",
             groups="broker_crm.group_broker_accountant",
         )  # fmt: skip
+        cls.team = cls.env.ref("broker_crm.crm_team_broker")
+        cls.team.user_id = cls.user_leader
+        cls.stages = {
+            stage.broker_step: stage
+            for stage in cls.env["crm.stage"].search([("broker_step", "!=", False), ("team_id", "=", cls.team.id)])
+        }
+        cls.doc_passport = cls.env["broker.document.type"].create({"name": "Passport"})
+        cls.doc_income = cls.env["broker.document.type"].create({"name": "Income"})
+        cls.product = cls.env["broker.credit.product"].create(
+            {
+                "name": "Test mortgage",
+                "code": "TEST_MORTGAGE",
+                "fee_percent": 2.0,
+                "fee_fixed": 10000,
+                "criterion_ids": [
+                    (0, 0, {"name": "Age 21-65"}),
+                    (0, 0, {"name": "Stable income"}),
+                ],
+                "document_type_ids": [(6, 0, [cls.doc_passport.id, cls.doc_income.id])],
+            }
+        )
+        cls.stop_overdue = cls.env["broker.stop.factor"].create({"name": "Current overdue"})
+
+    @classmethod
+    def _new_deal(cls, user=None, **vals):
+        values = {
+            "name": "Deal",
+            "type": "opportunity",
+            "team_id": cls.team.id,
+            "contact_name": "Ivan Petrov",
+            "email_from": "ivan@example.com",
+            "phone": "+7 900 111-22-33",
+            "credit_product_id": cls.product.id,
+            "amount_requested": 5_000_000,
+            "user_id": (user or cls.user_agent).id,
+        }
+        values.update(vals)
+        lead = cls.env["crm.lead"].with_user(user or cls.user_agent).create(values)
+        cls._end_request()
+        return lead
+
+    @classmethod
+    def _end_request(cls):
+        """Run what the end of a request runs (tracking of changes to records created in it is skipped)."""
+        cls.env.flush_all()
+        cls.env.cr.precommit.run()
+
+    @contextmanager
+    def assertRaisesMessage(self, exception, regex):
+        """Like assertRaisesRegex, but rolls back what the failed call left (Odoo's assertRaises)."""
+        with self.assertRaises(exception) as catcher:
+            yield catcher
+        self.assertRegex(str(catcher.exception), regex)
+
+    def _tracking_values(self, records):
+        """Tracking values of the records' chatter (they are written when the transaction commits)."""
+        self._end_request()
+        return (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .search([("mail_message_id.model", "=", records._name), ("mail_message_id.res_id", "in", records.ids)])
+        )

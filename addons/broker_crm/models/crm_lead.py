@@ -1,0 +1,462 @@
+import re
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import email_normalize
+
+from ..tools.requisites import is_valid_inn, is_valid_ogrn, is_valid_phone
+from .crm_stage import STEP_INDEX
+
+# Documents are analysed "from a few hours to two working days".
+ANALYSIS_WORKING_DAYS = 2
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    broker_step = fields.Selection(related="stage_id.broker_step", store=True, string="Broker Step")
+
+    # ---------------------------------------------------------------- who works it
+    executor_id = fields.Many2one(
+        "res.users",
+        compute="_compute_executor_id",
+        store=True,
+        readonly=False,
+        tracking=True,
+        index=True,
+        domain="[('share', '=', False)]",
+        help="Who works on the deal right now, e.g. the owner's manager for the contract signature. "
+        "The owner (salesperson) stays responsible for the client.",
+    )
+
+    # ---------------------------------------------------------------- the credit
+    credit_product_id = fields.Many2one("broker.credit.product", tracking=True)
+    amount_requested = fields.Monetary(string="Requested Amount", currency_field="company_currency", tracking=True)
+    amount_from = fields.Monetary(
+        currency_field="company_currency",
+        tracking=True,
+        help="The guaranteed minimum of the offered range.",
+    )
+    amount_to = fields.Monetary(
+        currency_field="company_currency",
+        tracking=True,
+        help="The hard maximum of the offered range: no credit is arranged above it.",
+    )
+    range_needs_agreement = fields.Boolean(
+        compute="_compute_range_needs_agreement",
+        store=True,
+        help="The guaranteed minimum is below the requested amount: the client must agree to the range.",
+    )
+    range_agreement = fields.Selection(
+        [("pending", "Waiting for the client"), ("agreed", "Agreed"), ("declined", "Declined")],
+        string="Client's Agreement",
+        tracking=True,
+        copy=False,
+    )
+    range_agreement_note = fields.Char(string="Agreement Comment", tracking=True, copy=False)
+    bank_application_ids = fields.One2many("broker.bank.application", "lead_id", string="Bank Applications")
+    bank_submitted = fields.Boolean(
+        string="Submitted to a Bank", compute="_compute_bank_submitted", store=True, copy=False
+    )
+    amount_approved = fields.Monetary(
+        string="Approved Amount", currency_field="company_currency", tracking=True, copy=False
+    )
+    date_approved = fields.Date(string="Approved On", tracking=True, copy=False)
+    amount_issued = fields.Monetary(
+        string="Issued Amount", currency_field="company_currency", tracking=True, copy=False
+    )
+    date_issued = fields.Date(string="Issued On", tracking=True, copy=False)
+
+    # ---------------------------------------------------------------- pre-analysis
+    criterion_ids = fields.One2many("broker.lead.criterion", "lead_id", string="Criteria")
+    stop_factor_ids = fields.One2many("broker.lead.stop.factor", "lead_id", string="Stop-Factors")
+    unresolved_stop_factor_count = fields.Integer(compute="_compute_unresolved_stop_factor_count")
+    document_ids = fields.One2many("broker.lead.document", "lead_id", string="Documents")
+    missing_document_count = fields.Integer(
+        string="Missing Documents", compute="_compute_missing_document_count", store=True
+    )
+
+    # ---------------------------------------------------------------- analysis SLA
+    date_docs_submitted = fields.Datetime(string="Documents Submitted", tracking=True, copy=False)
+    date_range_given = fields.Datetime(string="Range Given", tracking=True, copy=False)
+    analysis_deadline = fields.Datetime(compute="_compute_analysis_deadline", store=True, copy=False)
+    analysis_overdue = fields.Boolean(compute="_compute_analysis_overdue", search="_search_analysis_overdue")
+    analysis_hours = fields.Float(
+        string="Analysis Time (h)",
+        compute="_compute_analysis_hours",
+        store=True,
+        aggregator="avg",
+        copy=False,
+    )
+
+    # ---------------------------------------------------------------- requisites
+    client_type = fields.Selection(
+        [("company", "Company or sole trader"), ("individual", "Individual")],
+        default="company",
+        tracking=True,
+    )
+    client_inn = fields.Char(string="INN", tracking=True, copy=False)
+    client_ogrn = fields.Char(string="OGRN / OGRNIP", tracking=True, copy=False)
+    passport_series = fields.Char(tracking=True, copy=False)
+    passport_number = fields.Char(tracking=True, copy=False)
+    passport_issued_by = fields.Char(tracking=True, copy=False)
+    passport_issue_date = fields.Date(tracking=True, copy=False)
+    passport_division_code = fields.Char(string="Division Code", tracking=True, copy=False)
+    client_has_edo = fields.Boolean(
+        string="Client Uses EDO", tracking=True, help="The client exchanges documents by electronic document flow."
+    )
+
+    # ---------------------------------------------------------------- contract and fee
+    fee_percent = fields.Float(
+        string="Fee, %",
+        digits=(5, 2),
+        compute="_compute_fee_terms",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="Broker fee as a percentage of the issued credit.",
+    )
+    fee_fixed = fields.Monetary(
+        string="Fixed Fee",
+        currency_field="company_currency",
+        compute="_compute_fee_terms",
+        store=True,
+        readonly=False,
+        tracking=True,
+    )
+    contract_number = fields.Char(tracking=True, copy=False)
+    contract_date = fields.Date(tracking=True, copy=False)
+    contract_sign_method = fields.Selection(
+        [("edo", "EDO"), ("email_scan", "Scan by e-mail"), ("paper", "Paper")],
+        string="Signed Via",
+        tracking=True,
+        copy=False,
+    )
+    contract_state = fields.Selection(
+        [("draft", "Not started"), ("sent", "Sent"), ("signed", "Signed")],
+        string="Contract",
+        default="draft",
+        required=True,
+        tracking=True,
+        copy=False,
+    )
+    contract_signed_scan = fields.Binary(string="Signed Contract", attachment=True, copy=False)
+    contract_signed_scan_name = fields.Char(copy=False)
+
+    # ================================================================ computes
+    @api.depends("user_id")
+    def _compute_executor_id(self):
+        for lead in self:
+            if not lead.executor_id:
+                lead.executor_id = lead.user_id
+
+    @api.depends("amount_from", "amount_requested")
+    def _compute_range_needs_agreement(self):
+        for lead in self:
+            lead.range_needs_agreement = bool(
+                lead.amount_from and lead.amount_requested and lead.amount_from < lead.amount_requested
+            )
+
+    @api.depends("bank_application_ids.state")
+    def _compute_bank_submitted(self):
+        for lead in self:
+            lead.bank_submitted = any(app.state != "draft" for app in lead.bank_application_ids)
+
+    @api.depends("stop_factor_ids.resolved")
+    def _compute_unresolved_stop_factor_count(self):
+        for lead in self:
+            lead.unresolved_stop_factor_count = len(lead.stop_factor_ids.filtered(lambda f: not f.resolved))
+
+    @api.depends("document_ids.state")
+    def _compute_missing_document_count(self):
+        for lead in self:
+            lead.missing_document_count = len(lead.document_ids.filtered(lambda d: d.state == "missing"))
+
+    @api.depends("date_docs_submitted", "company_id")
+    def _compute_analysis_deadline(self):
+        for lead in self:
+            calendar = (lead.company_id or self.env.company).resource_calendar_id
+            if not lead.date_docs_submitted:
+                lead.analysis_deadline = False
+            elif calendar:
+                # plan_days counts the start day as the first working day
+                lead.analysis_deadline = calendar.plan_days(
+                    ANALYSIS_WORKING_DAYS + 1, lead.date_docs_submitted, compute_leaves=True
+                )
+            else:
+                lead.analysis_deadline = lead.date_docs_submitted + timedelta(days=ANALYSIS_WORKING_DAYS)
+
+    def _compute_analysis_overdue(self):
+        now = fields.Datetime.now()
+        for lead in self:
+            lead.analysis_overdue = bool(
+                lead.analysis_deadline and not lead.date_range_given and lead.analysis_deadline < now
+            )
+
+    def _search_analysis_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on overdue analyses."))
+        overdue = [
+            ("analysis_deadline", "<", fields.Datetime.now()),
+            ("date_range_given", "=", False),
+        ]
+        return overdue if (operator == "=") == value else ["!", "&", *overdue]
+
+    @api.depends("date_docs_submitted", "date_range_given")
+    def _compute_analysis_hours(self):
+        for lead in self:
+            if lead.date_docs_submitted and lead.date_range_given:
+                lead.analysis_hours = (lead.date_range_given - lead.date_docs_submitted).total_seconds() / 3600
+            else:
+                lead.analysis_hours = 0.0
+
+    @api.depends("credit_product_id")
+    def _compute_fee_terms(self):
+        for lead in self:
+            if lead.credit_product_id and lead.contract_state == "draft":
+                lead.fee_percent = lead.credit_product_id.fee_percent
+                lead.fee_fixed = lead.credit_product_id.fee_fixed
+
+    # ================================================================ constraints
+    @api.constrains("amount_requested", "amount_from", "amount_to", "amount_approved", "amount_issued")
+    def _check_broker_amounts(self):
+        labels = {
+            "amount_requested": self.env._("requested amount"),
+            "amount_from": self.env._('amount "from"'),
+            "amount_to": self.env._('amount "to"'),
+            "amount_approved": self.env._("approved amount"),
+            "amount_issued": self.env._("issued amount"),
+        }
+        for lead in self:
+            for fname, label in labels.items():
+                if lead[fname] < 0:
+                    raise ValidationError(self.env._("The %(amount)s cannot be negative (deal %(deal)s).", amount=label,
+                                            deal=lead.display_name))  # fmt: skip
+            if bool(lead.amount_from) != bool(lead.amount_to):
+                raise ValidationError(
+                    self.env._("The offered range needs both amounts, \"from\" and \"to\", above zero (deal %s).",
+                      lead.display_name)
+                )  # fmt: skip
+            if lead.amount_from and lead.amount_from > lead.amount_to:
+                raise ValidationError(
+                    self.env._(
+                        'The amount "from" (the guaranteed minimum, %(from)s) cannot exceed the amount "to" '
+                        "(the maximum, %(to)s) on deal %(deal)s.",
+                        deal=lead.display_name,
+                        **{"from": lead.amount_from, "to": lead.amount_to},
+                    )
+                )
+
+    @api.constrains("fee_percent", "fee_fixed")
+    def _check_fee_terms(self):
+        for lead in self:
+            if not 0 <= lead.fee_percent <= 100 or lead.fee_fixed < 0:
+                raise ValidationError(self.env._("The broker fee must be between 0 and 100% and not negative."))
+
+    @api.constrains("client_inn", "client_ogrn", "passport_series", "passport_number", "passport_division_code")
+    def _check_requisites(self):
+        for lead in self:
+            if lead.client_inn and not is_valid_inn(lead.client_inn):
+                raise ValidationError(
+                    self.env._(
+                        "INN %s is not valid: it must have 10 or 12 digits and a correct check digit.", lead.client_inn
+                    )
+                )
+            if lead.client_ogrn and not is_valid_ogrn(lead.client_ogrn):
+                raise ValidationError(
+                    self.env._(
+                        "OGRN %s is not valid: it must have 13 digits (15 for a sole trader) and a correct "
+                        "check digit.",
+                        lead.client_ogrn,
+                    )
+                )
+            checks = (
+                ("passport_series", r"^\d{4}$", self.env._("The passport series must be 4 digits.")),
+                ("passport_number", r"^\d{6}$", self.env._("The passport number must be 6 digits.")),
+                ("passport_division_code", r"^\d{3}-\d{3}$", self.env._("The division code must look like 770-001.")),
+            )
+            for fname, pattern, message in checks:
+                value = lead[fname]
+                if value and not re.match(pattern, value):
+                    raise ValidationError(message)
+
+    @api.constrains("email_from", "phone")
+    def _check_contacts(self):
+        for lead in self:
+            if lead.email_from and not email_normalize(lead.email_from):
+                raise ValidationError(self.env._("The e-mail address %s is not valid.", lead.email_from))
+            if lead.phone and not is_valid_phone(lead.phone):
+                raise ValidationError(
+                    self.env._(
+                        "The phone number %s is not valid: use 10 to 15 digits, e.g. +7 900 123-45-67.", lead.phone
+                    )
+                )
+
+    # ================================================================ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        leads.filtered("credit_product_id")._sync_product_checklists()
+        leads.filtered("executor_id")._notify_executor()
+        return leads
+
+    def write(self, vals):
+        if vals.get("stage_id"):
+            self._check_stage_move(self.env["crm.stage"].browse(vals["stage_id"]))
+        executors_before = {lead.id: lead.executor_id for lead in self} if "executor_id" in vals else {}
+        res = super().write(vals)
+        if "credit_product_id" in vals:
+            self.filtered("credit_product_id")._sync_product_checklists()
+        if executors_before:
+            self.filtered(
+                lambda lead: lead.executor_id and lead.executor_id != executors_before[lead.id]
+            )._notify_executor()
+        return res
+
+    def unlink(self):
+        # "Nothing is deleted by accident": only administrators really delete deals; anybody
+        # else archives them, and a manager can restore them later (however old they are).
+        if self.env.su or self.env.user._is_admin():
+            return super().unlink()
+        self.action_archive()
+        return True
+
+    # ================================================================ business logic
+    def _check_stage_move(self, stage):
+        if STEP_INDEX.get(stage.broker_step, -1) <= STEP_INDEX["pre_analysis"]:
+            return
+        blocked = self.filtered(lambda lead: lead.unresolved_stop_factor_count)
+        if blocked:
+            lead = blocked[0]
+            names = ", ".join(lead.stop_factor_ids.filtered(lambda f: not f.resolved).stop_factor_id.mapped("name"))
+            raise UserError(
+                self.env._(
+                    'Deal %(deal)s cannot move to "%(stage)s": unresolved stop-factor(s) found in the '
+                    "pre-analysis: %(factors)s. Resolve them or mark the deal as lost.",
+                    deal=lead.display_name,
+                    stage=stage.name,
+                    factors=names,
+                )
+            )
+
+    def _sync_product_checklists(self):
+        """Add the product's criteria and required documents that the deal does not list yet."""
+        criterion_vals, document_vals = [], []
+        for lead in self:
+            product = lead.credit_product_id
+            known_criteria = set(lead.criterion_ids.criterion_id.ids)
+            criterion_vals += [
+                {"lead_id": lead.id, "criterion_id": criterion.id}
+                for criterion in product.criterion_ids
+                if criterion.id not in known_criteria
+            ]
+            known_documents = set(lead.document_ids.document_type_id.ids)
+            document_vals += [
+                {"lead_id": lead.id, "document_type_id": doc_type.id}
+                for doc_type in product.document_type_ids
+                if doc_type.id not in known_documents
+            ]
+        self.env["broker.lead.criterion"].create(criterion_vals)
+        self.env["broker.lead.document"].create(document_vals)
+
+    def _notify_executor(self):
+        """Hand the deal over: the executor gets a to-do (and so an e-mail with a link to the deal)."""
+        activity_type = self.env.ref("broker_crm.mail_activity_type_handover", raise_if_not_found=False)
+        for lead in self:
+            if lead.executor_id == self.env.user:
+                continue
+            lead.activity_schedule(
+                activity_type_id=activity_type.id if activity_type else False,
+                summary=self.env._("You are now the executor of this deal"),
+                note=self.env._("%(user)s handed the deal over to you.", user=self.env.user.name),
+                user_id=lead.executor_id.id,
+            )
+
+    def action_set_range_given(self):
+        self.write({"date_range_given": fields.Datetime.now()})
+
+    def action_submit_documents(self):
+        self.write({"date_docs_submitted": fields.Datetime.now(), "date_range_given": False})
+
+    def action_mark_contract_sent_edo(self):
+        for lead in self:
+            if not lead.client_has_edo:
+                raise UserError(self.env._("The client of deal %s does not use EDO.", lead.display_name))
+        self.write({"contract_state": "sent", "contract_sign_method": "edo"})
+
+    def action_mark_contract_signed(self):
+        for lead in self:
+            if not lead.contract_signed_scan and lead.contract_sign_method != "edo":
+                raise UserError(self.env._("Attach the signed contract scan to deal %s first.", lead.display_name))
+        self.write({"contract_state": "signed"})
+
+    def action_send_contract(self):
+        """Open the mail composer with the contract PDF attached."""
+        self.ensure_one()
+        self._check_contract_requisites()
+        template = self.env.ref("broker_crm.mail_template_contract")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": "crm.lead",
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "mark_contract_sent": True,
+            },
+        }
+
+    def _check_contract_requisites(self):
+        for lead in self:
+            missing = []
+            if not (lead.partner_name or lead.contact_name or lead.partner_id):
+                missing.append(self.env._("client name"))
+            if not lead.email_from:
+                missing.append(self.env._("e-mail"))
+            if lead.client_type == "company" and not lead.client_inn:
+                missing.append(self.env._("INN"))
+            if lead.client_type == "individual" and not (lead.passport_series and lead.passport_number):
+                missing.append(self.env._("passport"))
+            if not lead.contract_number:
+                missing.append(self.env._("contract number"))
+            if missing:
+                raise UserError(
+                    self.env._("Fill in before preparing the contract of %(deal)s: %(missing)s.",
+                      deal=lead.display_name, missing=", ".join(missing))
+                )  # fmt: skip
+
+    def _message_post_after_hook(self, message, msg_vals):
+        # the composer opened by "Send contract" marks the contract as sent
+        if self.env.context.get("mark_contract_sent") and self.contract_state == "draft":
+            self.write({"contract_state": "sent", "contract_sign_method": self.contract_sign_method or "email_scan"})
+        return super()._message_post_after_hook(message, msg_vals)
+
+    def _cron_analysis_overdue(self):
+        """Tell the team leader about analyses running past two working days (once per deal)."""
+        activity_type = self.env.ref("broker_crm.mail_activity_type_analysis_overdue")
+        leads = self.search([("analysis_overdue", "=", True), ("broker_step", "!=", False)])
+        already = set(
+            self.env["mail.activity"]
+            .search([("res_model", "=", "crm.lead"), ("res_id", "in", leads.ids),
+                     ("activity_type_id", "=", activity_type.id)])
+            .mapped("res_id")
+        )  # fmt: skip
+        for lead in leads.filtered(lambda lead: lead.id not in already):
+            manager = lead.team_id.user_id or lead.user_id
+            if not manager:
+                continue
+            lead.activity_schedule(
+                activity_type_id=activity_type.id,
+                summary=self.env._("Analysis overdue"),
+                note=self.env._(
+                    "Documents were submitted on %(date)s and the range is still not given (deadline %(deadline)s).",
+                    date=fields.Datetime.to_string(lead.date_docs_submitted),
+                    deadline=fields.Datetime.to_string(lead.analysis_deadline),
+                ),
+                user_id=manager.id,
+            )
