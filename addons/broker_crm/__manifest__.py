@@ -16,8 +16,13 @@
         "data/ir_cron_data.xml",
         "report/crm_lead_contract_report.xml",
         "data/mail_template_data.xml",
+        "data/broker_commission_data.xml",
+        "report/crm_lead_act_report.xml",
         "views/broker_credit_product_views.xml",
         "views/crm_lead_views.xml",
+        "views/broker_commission_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
         "views/broker_crm_menus.xml",
     ],
     "demo": [

@@ -10,3 +10,9 @@ from . import crm_stage
 from . import crm_lead
 from . import res_partner
 from . import ir_attachment
+from . import broker_commission
+from . import res_company
+from . import res_config_settings
+from . import account_move
+from . import account_move_line
+from . import account_partial_reconcile

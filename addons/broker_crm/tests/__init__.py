@@ -4,3 +4,5 @@ from . import test_analysis_sla
 from . import test_contract_pdf
 from . import test_deal_flow
 from . import test_performance
+from . import test_commission
+from . import test_commission_concurrency
