@@ -339,7 +339,8 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         leads = super().create(vals_list)
         leads.filtered("credit_product_id")._sync_product_checklists()
-        leads.filtered("executor_id")._notify_executor()
+        # the owner is notified by Odoo itself; a different executor gets the hand-over task
+        leads.filtered(lambda lead: lead.executor_id and lead.executor_id != lead.user_id)._notify_executor()
         return leads
 
     def write(self, vals):
