@@ -40,6 +40,8 @@ CACHE_DIR = Path(
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<msg>.*)$"
 )
+# Bump when the way the template is built changes.
+TEMPLATE_RECIPE = 2
 RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 
 
@@ -209,7 +211,7 @@ def odoo_cmd(odoo, db, addons_path, data_dir, *extra):
 
 
 def ensure_template(odoo, version, addons_path, data_dir, upstream, rebuild):
-    key = hashlib.sha1(f"{version}|{','.join(sorted(upstream))}".encode()).hexdigest()[:10]
+    key = hashlib.sha1(f"{TEMPLATE_RECIPE}|{version}|{','.join(sorted(upstream))}".encode()).hexdigest()[:10]
     template = f"broker_tpl_{key}"
     if rebuild:
         drop_db(template, data_dir)
@@ -229,6 +231,15 @@ def ensure_template(odoo, version, addons_path, data_dir, upstream, rebuild):
         print(log.read_text()[-5000:])
         drop_db(building, data_dir)
         die(f"installing the upstream dependencies failed (log: {log})")
+    # Web assets take a minute to build; build them once here so that HttpCase runs reuse them.
+    shell = subprocess.run(
+        [odoo, "shell", "-d", building, "--addons-path", addons_path, "--data-dir", str(data_dir), "--no-http",
+         "--log-level", "warn"],
+        input="env['ir.qweb']._pregenerate_assets_bundles()\nenv.cr.commit()\n",
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if shell.returncode != 0:
+        print(f"(assets were not prebuilt: {shell.stderr.strip()[-500:]})")
     src = data_dir / "filestore" / building
     if src.exists() and not (data_dir / "filestore" / template).exists():
         src.rename(data_dir / "filestore" / template)
