@@ -122,19 +122,30 @@ def closure(names, all_manifests):
 
 
 def check_python_deps(python, all_manifests):
+    """Manifest external dependencies (module names) and requirements.txt (distributions)."""
     modules = set()
     for manifest in all_manifests.values():
         modules.update(manifest.get("external_dependencies", {}).get("python", []))
+    distributions = set()
     req = ROOT / "requirements.txt"
     if req.exists():
         for line in req.read_text().splitlines():
             line = line.split("#")[0].strip()
             if line:
-                modules.add(re.split(r"[<>=!~\[; ]", line)[0].replace("-", "_").lower())
-    if not modules or not python:
+                distributions.add(re.split(r"[<>=!~\[; ]", line)[0])
+    if not (modules or distributions) or not python:
         return
-    code = "import importlib.util, sys\nprint(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))"
-    missing = run([python, "-c", code, *sorted(modules)]).stdout.split()
+    code = (
+        "import importlib.metadata, importlib.util, sys\n"
+        "missing = [m for m in sys.argv[2].split(',') if m and importlib.util.find_spec(m) is None]\n"
+        "for d in sys.argv[1].split(','):\n"
+        "    try:\n"
+        "        importlib.metadata.distribution(d)\n"
+        "    except importlib.metadata.PackageNotFoundError:\n"
+        "        missing.append(d)\n"
+        "print(' '.join(m for m in missing if m))"
+    )
+    missing = run([python, "-c", code, ",".join(sorted(distributions)), ",".join(sorted(modules))]).stdout.split()
     if missing:
         die(
             f"Python packages missing in Odoo's interpreter ({python}): {', '.join(missing)}. "

@@ -10,6 +10,7 @@
     "data": [
         "security/broker_crm_security.xml",
         "security/ir.model.access.csv",
+        "security/broker_portal_security.xml",
         "data/broker_credit_product_data.xml",
         "data/crm_stage_data.xml",
         "data/mail_activity_type_data.xml",
@@ -24,7 +25,14 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/broker_crm_menus.xml",
+        "views/portal_templates.xml",
+        "views/res_partner_portal_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "broker_crm/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/broker_credit_product_demo.xml",
     ],

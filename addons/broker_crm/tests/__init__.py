@@ -7,3 +7,4 @@ from . import test_i18n
 from . import test_performance
 from . import test_commission
 from . import test_commission_concurrency
+from . import test_portal
