@@ -1,1 +1,6 @@
 from . import test_smoke
+from . import test_status_flow
+from . import test_tasks
+from . import test_webhook
+from . import test_webhook_http
+from . import test_concurrency
