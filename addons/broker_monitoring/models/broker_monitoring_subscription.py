@@ -1,31 +1,168 @@
-from odoo import fields, models
+import re
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+# Planned watch period per reason, in months (practice: 3 months to a year).
+REASON_MONTHS = {
+    "contract_control": 3,
+    "win_back": 6,
+    "existing": 12,
+    "preparing": 6,
+    "long_pause": 12,
+}
+REASONS = [
+    ("contract_control", "Contract to credit issue"),
+    ("win_back", "Win-back"),
+    ("existing", "Existing client"),
+    ("preparing", "Preparing for credit"),
+    ("long_pause", "Long pause"),
+]
 
 
 class BrokerMonitoringSubscription(models.Model):
     _name = "broker.monitoring.subscription"
     _description = "Credit Bureau Monitoring Subscription"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date_end, id"
 
-    partner_id = fields.Many2one("res.partner", string="Client", required=True, tracking=True)
-    lead_id = fields.Many2one("crm.lead", string="Deal", tracking=True)
-    reason = fields.Selection(
-        [
-            ("contract_control", "Contract to credit issue"),
-            ("win_back", "Win-back"),
-            ("existing", "Existing client"),
-            ("preparing", "Preparing for credit"),
-            ("long_pause", "Long pause"),
-        ],
-        required=True,
-        default="contract_control",
+    active = fields.Boolean(default=True)
+    partner_id = fields.Many2one("res.partner", string="Client", required=True, index=True, tracking=True)
+    lead_id = fields.Many2one("crm.lead", string="Deal", index=True, tracking=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        index=True,
         tracking=True,
+        compute="_compute_user_id",
+        store=True,
+        readonly=False,
+        help="Receives the work created from this client's signals when there is no deal owner.",
     )
-    date_start = fields.Date(string="Start", required=True, default=fields.Date.context_today)
-    date_end = fields.Date(string="Planned end")
+    reason = fields.Selection(REASONS, required=True, default="contract_control", tracking=True)
+    source = fields.Selection(
+        [("manual", "Per client"), ("bulk", "Bulk from deals/contacts"), ("import", "Mass import")],
+        default="manual",
+        required=True,
+        readonly=True,
+    )
+    date_start = fields.Date(string="Start", required=True, default=fields.Date.context_today, tracking=True)
+    date_end = fields.Date(
+        string="Planned end",
+        compute="_compute_date_end",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="Defaults from the reason: 3 months for contract control, 6 for win-back and preparing, "
+        "12 for existing clients and long pauses.",
+    )
     state = fields.Selection(
         [("active", "Active"), ("expired", "Expired"), ("cancelled", "Cancelled")],
         default="active",
         required=True,
         tracking=True,
     )
+    days_left = fields.Integer(compute="_compute_days_left")
+    # What the bureau needs to identify the person.
+    birth_date = fields.Date()
+    passport_series = fields.Char()
+    passport_number = fields.Char()
+    inn = fields.Char(string="INN")
+    subject_ref = fields.Char(
+        string="Bureau Subject",
+        compute="_compute_subject_ref",
+        store=True,
+        readonly=False,
+        index=True,
+        help="Identifier of the person in the bureau's signals: the INN, else the passport, else the contact.",
+    )
+    applied_creditors = fields.Char(
+        string="Banks Applied To",
+        help="Comma-separated names of the banks that have the client's applications. A credit issued by "
+        "one of them is marked 'by our bank', any other creditor 'elsewhere'.",
+    )
+    signal_ids = fields.One2many("broker.monitoring.signal", "subscription_id", string="Signals")
+    signal_count = fields.Integer(compute="_compute_signal_count")
+
+    @api.depends("lead_id")
+    def _compute_user_id(self):
+        for subscription in self:
+            if subscription.lead_id.user_id:
+                subscription.user_id = subscription.lead_id.user_id
+            elif not subscription.user_id:
+                subscription.user_id = self.env.user
+
+    @api.depends("reason", "date_start")
+    def _compute_date_end(self):
+        for subscription in self:
+            months = REASON_MONTHS.get(subscription.reason)
+            if subscription.date_start and months:
+                subscription.date_end = subscription.date_start + relativedelta(months=months)
+
+    @api.depends("inn", "passport_series", "passport_number", "partner_id")
+    def _compute_subject_ref(self):
+        for subscription in self:
+            passport = re.sub(r"\D", "", f"{subscription.passport_series or ''}{subscription.passport_number or ''}")
+            if subscription.inn:
+                subscription.subject_ref = re.sub(r"\D", "", subscription.inn)
+            elif passport:
+                subscription.subject_ref = passport
+            elif subscription.partner_id and not subscription.subject_ref:
+                subscription.subject_ref = f"partner-{subscription.partner_id.id}"
+
+    @api.depends("date_end", "state")
+    def _compute_days_left(self):
+        today = fields.Date.context_today(self)
+        for subscription in self:
+            if subscription.state == "active" and subscription.date_end:
+                subscription.days_left = (subscription.date_end - today).days
+            else:
+                subscription.days_left = 0
+
+    def _compute_signal_count(self):
+        counts = dict(
+            self.env["broker.monitoring.signal"]._read_group(
+                [("subscription_id", "in", self.ids)], ["subscription_id"], ["__count"]
+            )
+        )
+        for subscription in self:
+            subscription.signal_count = counts.get(subscription, 0)
+
+    @api.depends("partner_id", "reason")
+    def _compute_display_name(self):
+        labels = dict(self._fields["reason"]._description_selection(self.env))
+        for subscription in self:
+            subscription.display_name = f"{subscription.partner_id.name or ''} ({labels.get(subscription.reason, '')})"
+
+    def _is_monitored(self, on_date):
+        """Signals are routed only while the client is really on monitoring."""
+        self.ensure_one()
+        return (
+            self.active
+            and self.state == "active"
+            and (not self.date_end or self.date_end >= on_date)
+            and (not self.date_start or self.date_start <= on_date)
+        )
+
+    def action_cancel(self):
+        self.write({"state": "cancelled"})
+
+    def action_renew(self):
+        today = fields.Date.context_today(self)
+        for subscription in self:
+            months = REASON_MONTHS.get(subscription.reason, 3)
+            subscription.write(
+                {"state": "active", "date_start": today, "date_end": today + relativedelta(months=months)}
+            )
+
+    def action_view_signals(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("broker_monitoring.broker_monitoring_signal_action")
+        action["domain"] = [("subscription_id", "in", self.ids)]
+        action["context"] = {}
+        return action
+
+    @api.model
+    def _cron_expire(self):
+        today = fields.Date.context_today(self)
+        self.search([("state", "=", "active"), ("date_end", "<", today)]).write({"state": "expired"})

@@ -1,0 +1,2 @@
+from . import broker_monitoring_subscribe_wizard
+from . import broker_monitoring_import_wizard
