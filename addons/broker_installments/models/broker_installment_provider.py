@@ -40,6 +40,7 @@ class BrokerInstallmentProvider(models.Model):
         response body and kept on the event log).
         """
         self.ensure_one()
+        # sudo: the secrets are system-only fields; they are compared here, never returned
         token, key = self.sudo().webhook_token, self.sudo().webhook_hmac_key
         if not token and not key:
             return 403, "no secret is configured for this provider"

@@ -99,6 +99,7 @@ class BrokerMonitoringSignal(models.Model):
             self.sudo()._route_win_back()
             lead = self.subscription_id.lead_id
         elif not self.lead_id:
+            # sudo: agents may only change follow-up fields; linking the deal they opened is one of them
             self.sudo().lead_id = lead
         return {
             "type": "ir.actions.act_window",
@@ -346,6 +347,7 @@ class BrokerMonitoringSignal(models.Model):
         targets = defaultdict(set)
         for vals in activities:
             targets[(vals["res_model_id"], vals["user_id"])].add(vals["res_id"])
+        # sudo: reads the assignees' partners to subscribe them; nothing else is read or written
         users = self.env["res.users"].browse({user_id for _model, user_id in targets}).sudo()
         for (model_id, user_id), res_ids in targets.items():
             model = self.env["ir.model"].browse(model_id).sudo().model

@@ -48,6 +48,7 @@ class BrokerConsultation(models.Model):
         # link the lead's open consultation task, which can then be closed
         activity_type = self.env.ref("broker_service.mail_activity_type_consultation")
         for consultation in consultations.filtered(lambda c: c.lead_id and not c.activity_id):
+            # sudo: the consultation task may be assigned to a colleague; it is only looked up and linked
             activity = (
                 self.env["mail.activity"]
                 .sudo()

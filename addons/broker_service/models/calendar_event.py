@@ -45,6 +45,7 @@ class CalendarEvent(models.Model):
         """A confirmation call or message the working day before the meeting (never on the quiet day)."""
         activity_type = self.env.ref("broker_service.mail_activity_type_meeting_confirmation")
         for event in self:
+            # sudo: the meeting's attendee may not own the lead; only the confirmation task is planned on it
             lead = event._broker_meeting_lead().sudo()
             if event.broker_confirmation_activity_id:
                 event.broker_confirmation_activity_id.sudo().unlink()

@@ -91,6 +91,7 @@ class CrmLead(models.Model):
     # ---------------------------------------------------------------- CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        # sudo: channels are configuration read to route the new lead; nothing is written on them
         Channel = self.env["broker.channel"].sudo()
         today = fields.Date.context_today(self)
         for vals in vals_list:
@@ -108,6 +109,7 @@ class CrmLead(models.Model):
 
     def _message_post_after_hook(self, message, msg_vals):
         res = super()._message_post_after_hook(message, msg_vals)
+        # sudo: only reads who wrote the message and its subtype, to tell staff replies from notes
         author_users = message.sudo().author_id.user_ids
         if message.message_type in ("comment", "email", "email_outgoing"):
             if author_users and not author_users[:1].share:
@@ -177,10 +179,12 @@ class CrmLead(models.Model):
     # ---------------------------------------------------------------- call-back cadence
     @api.model
     def _broker_cadence_activity_types(self):
+        # sudo: reads the cadence configuration (activity types) only
         return self.env["broker.cadence.step"].sudo().with_context(active_test=False).search([]).activity_type_id
 
     def _broker_cadence_activities(self):
         types = self._broker_cadence_activity_types()
+        # sudo: cadence tasks of this lead may be assigned to others (channel responsible)
         return self.sudo().activity_ids.filtered(lambda a: a.activity_type_id in types)
 
     def action_no_answer(self):
@@ -202,6 +206,7 @@ class CrmLead(models.Model):
                 user = lead.user_id
                 if step.assignee == "channel" and lead.broker_channel_id.user_id:
                     user = lead.broker_channel_id.user_id
+                # sudo: the step may go to the channel responsible, whom the agent cannot assign to
                 lead.sudo().activity_schedule(
                     activity_type_id=step.activity_type_id.id,
                     date_deadline=lead._broker_next_contact_date(planned.date()),
@@ -224,4 +229,5 @@ class CrmLead(models.Model):
             activities = lead._broker_cadence_activities()
             if activities:
                 activities.unlink()
+                # sudo: a log note on a lead the user already works on (it was checked above)
                 lead.sudo().message_post(body=self.env._("The client was reached: call-back cadence stopped."))

@@ -10,6 +10,7 @@ class MailActivity(models.Model):
     def _action_done(self, feedback=False, attachment_ids=None):
         self._broker_check_done()
         lead_activities = self.filtered(lambda a: a.res_model == "crm.lead" and a.res_id)
+        # sudo: the user closes an activity of this lead; only its service fields are updated
         Lead = self.env["crm.lead"].sudo()
         cadence_types = Lead._broker_cadence_activity_types()
         internal_types = self.env["mail.activity.type"]
@@ -37,6 +38,7 @@ class MailActivity(models.Model):
         consultation_type = self.env.ref("broker_service.mail_activity_type_consultation", raise_if_not_found=False)
         consultations = self.filtered(lambda a: a.activity_type_id == consultation_type)
         if consultations:
+            # sudo: only checks that a consultation is logged for these activities
             logged = self.env["broker.consultation"].sudo().search([("activity_id", "in", consultations.ids)])
             missing = consultations - logged.activity_id
             if missing:
