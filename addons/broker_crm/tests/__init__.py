@@ -1,4 +1,5 @@
 from . import test_smoke
+from . import test_stage_funnel
 from . import test_access
 from . import test_analysis_sla
 from . import test_contract_pdf

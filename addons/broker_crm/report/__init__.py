@@ -1,0 +1,1 @@
+from . import broker_stage_funnel
