@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 from odoo import api, fields, models, tools
 
 
@@ -13,9 +15,7 @@ class BrokerStageFunnel(models.Model):
     broker_step = fields.Selection(related="stage_id.broker_step")
     sequence = fields.Integer(readonly=True)
     deal_count = fields.Integer(string="Deals Reached", readonly=True)
-    conversion = fields.Float(
-        string="Conversion from Previous Stage, %", compute="_compute_conversion", digits=(5, 1)
-    )
+    conversion = fields.Float(string="Conversion from Previous Stage, %", compute="_compute_conversion", digits=(5, 1))
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -48,7 +48,7 @@ class BrokerStageFunnel(models.Model):
     def _compute_conversion(self):
         rows = self.search([])
         previous = {}
-        for before, row in zip(rows, rows[1:], strict=False):
+        for before, row in pairwise(rows):
             previous[row.id] = before.deal_count
         for row in self:
             base = previous.get(row.id)

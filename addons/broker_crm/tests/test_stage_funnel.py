@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -22,8 +24,8 @@ class TestStageFunnel(BrokerCrmCommon):
         after = self._counts()
         delta = {step: after[step] - before.get(step, 0) for step in ("new", "pre_analysis", "documents")}
         self.assertEqual(delta, {"new": 3, "pre_analysis": 2, "documents": 1})
-        rows = self.env["broker.stage.funnel"].with_user(self.user_manager).search([("stage_id.team_id", "=", self.team.id)])
-        for previous, row in zip(rows, rows[1:], strict=False):
+        Funnel = self.env["broker.stage.funnel"].with_user(self.user_manager)
+        for previous, row in pairwise(Funnel.search([("stage_id.team_id", "=", self.team.id)])):
             expected = 100.0 * row.deal_count / previous.deal_count if previous.deal_count else 0.0
             self.assertAlmostEqual(row.conversion, expected, places=1)
         with self.assertRaises(AccessError):
