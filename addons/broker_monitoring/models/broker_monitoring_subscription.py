@@ -3,6 +3,9 @@ import re
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.broker_crm.tools.requisites import is_valid_inn
 
 # Planned watch period per reason, in months (practice: 3 months to a year).
 REASON_MONTHS = {
@@ -99,6 +102,15 @@ class BrokerMonitoringSubscription(models.Model):
             months = REASON_MONTHS.get(subscription.reason)
             if subscription.date_start and months:
                 subscription.date_end = subscription.date_start + relativedelta(months=months)
+
+    @api.constrains("inn")
+    def _check_inn(self):
+        for subscription in self.filtered("inn"):
+            if not is_valid_inn(re.sub(r"\s", "", subscription.inn)):
+                raise ValidationError(
+                    self.env._("INN %s is not valid: it must have 10 or 12 digits and correct check digits.",
+                               subscription.inn)
+                )  # fmt: skip
 
     @api.depends("inn", "passport_series", "passport_number", "partner_id")
     def _compute_subject_ref(self):

@@ -1,7 +1,7 @@
 import base64
 from datetime import date
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import BrokerMonitoringCommon, make_signal
@@ -149,3 +149,12 @@ class TestSubscriptions(BrokerMonitoringCommon):
     def test_agents_cannot_import_a_mass_base(self):
         with self.assertRaises(AccessError):
             self._import_wizard(HEADER, user=self.user_agent)
+
+    def test_invalid_inn_is_refused(self):
+        Subscription = self.env["broker.monitoring.subscription"]
+        count = Subscription.search_count([])
+        with self.assertRaises(ValidationError) as catcher:
+            self._subscribe(inn="770712345634")
+        self.assertIn("770712345634", str(catcher.exception))
+        self.assertEqual(Subscription.search_count([]), count)
+        self.assertEqual(self._subscribe(inn="770712345633").inn, "770712345633")

@@ -9,6 +9,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.broker_crm.tools.requisites import is_valid_inn
+
 from ..models.broker_monitoring_subscription import REASONS
 
 # Accepted column titles (English or Russian) -> field.
@@ -26,19 +28,12 @@ COLUMNS = {
     "inn": "inn",
     "инн": "inn",
 }
-INN_WEIGHTS_11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-INN_WEIGHTS_12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 MIN_AGE = 18
 
 
 def inn_is_valid(inn):
-    """Checksum of a 12-digit INN of a person."""
-    if not re.fullmatch(r"\d{12}", inn):
-        return False
-    digits = [int(c) for c in inn]
-    check_11 = sum(w * d for w, d in zip(INN_WEIGHTS_11, digits, strict=False)) % 11 % 10
-    check_12 = sum(w * d for w, d in zip(INN_WEIGHTS_12, digits, strict=False)) % 11 % 10
-    return digits[10] == check_11 and digits[11] == check_12
+    """A person's INN: 12 digits with correct check digits."""
+    return len(inn) == 12 and is_valid_inn(inn)
 
 
 def parse_date(value):
