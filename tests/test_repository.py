@@ -1,6 +1,9 @@
 """Checks of the repository itself: the compose file and the addons' layout."""
 
 import ast
+import os
+import subprocess
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -32,6 +35,44 @@ class TestRepository(unittest.TestCase):
         command = " ".join(odoo["command"]) if isinstance(odoo["command"], list) else odoo["command"]
         for manifest in (ROOT / "addons").glob("*/__manifest__.py"):
             self.assertIn(manifest.parent.name, command, "the compose command installs every addon")
+
+    @unittest.skipIf(yaml is None, "PyYAML is not installed (pip install -r requirements-dev.txt)")
+    def test_master_password_comes_from_the_environment(self):
+        config = (ROOT / "config" / "odoo.conf").read_text()
+        self.assertNotRegex(config, r"(?m)^\s*admin_passwd", "no master password in the repository")
+        self.assertRegex(config, r"(?m)^list_db\s*=\s*False$", "the database manager is off")
+        compose_text = (ROOT / "docker-compose.yml").read_text()
+        self.assertIn("${ODOO_MASTER_PASSWORD:?", compose_text, "compose refuses to start without it")
+        odoo = yaml.safe_load(compose_text)["services"]["odoo"]
+        self.assertEqual(odoo["command"][:2], ["sh", "-c"])
+        # run the container's start script with a stand-in `odoo` that prints its config file
+        script = odoo["command"][2].replace("$$", "$")
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = Path(tmp, "odoo")
+            # `odoo shell` reads its script, the first-run install returns, the server prints its config
+            fake.write_text(
+                '#!/bin/sh\ncase "$*" in shell*) cat >/dev/null; exit 0;; *stop-after-init*) exit 0;; esac\ncat "$2"\n'
+            )
+            fake.chmod(0o755)
+            conf_dir = Path(tmp, "etc")
+            conf_dir.mkdir()
+            (conf_dir / "odoo.conf").write_text(config)
+            script = script.replace("/etc/odoo/odoo.conf", str(conf_dir / "odoo.conf"))
+            script = script.replace("/tmp/odoo.conf", str(Path(tmp, "run.conf")))
+            script = script.replace("/var/lib/odoo/", f"{tmp}/").replace("/mnt/broker/", f"{ROOT}/")
+
+            def start(password):
+                env = {"PATH": f"{tmp}:{os.environ['PATH']}", "ODOO_MASTER_PASSWORD": password}
+                return subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, check=False)
+
+            for weak in ("", "admin", "short"):
+                with self.subTest(password=weak):
+                    self.assertNotEqual(start(weak).returncode, 0)
+            started = start("a-long-random-master-password-42")
+            self.assertEqual(started.returncode, 0, started.stderr)
+            self.assertIn("admin_passwd = a-long-random-master-password-42", started.stdout)
+            self.assertIn("list_db = False", started.stdout)
+            self.assertTrue(Path(tmp, ".broker-first-run-done").is_file(), "the first run happened once")
 
     def test_addons_follow_layout(self):
         names = sorted(path.parent.name for path in (ROOT / "addons").glob("*/__manifest__.py"))

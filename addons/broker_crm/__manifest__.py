@@ -10,7 +10,7 @@
     "data": [
         "security/broker_crm_security.xml",
         "security/ir.model.access.csv",
-        "security/broker_portal_security.xml",
+        "data/mail_message_subtype_data.xml",
         "data/broker_credit_product_data.xml",
         "data/crm_stage_data.xml",
         "data/mail_activity_type_data.xml",
@@ -23,10 +23,12 @@
         "views/crm_lead_views.xml",
         "views/broker_commission_views.xml",
         "views/res_partner_views.xml",
+        "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
         "views/broker_crm_menus.xml",
         "views/portal_templates.xml",
         "views/res_partner_portal_views.xml",
+        "views/crm_lead_portal_views.xml",
     ],
     "assets": {
         "web.assets_tests": [
@@ -34,7 +36,10 @@
         ],
     },
     "demo": [
+        "demo/res_users_demo.xml",
         "demo/broker_credit_product_demo.xml",
+        "demo/crm_lead_demo.xml",
+        "demo/broker_demo_data.xml",
     ],
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",

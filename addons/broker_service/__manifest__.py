@@ -25,5 +25,13 @@
         "views/res_config_settings_views.xml",
         "views/broker_service_menus.xml",
     ],
+    "demo": [
+        "demo/broker_channel_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/crm_lead_demo.xml",
+        "demo/calendar_event_demo.xml",
+        "demo/broker_consultation_demo.xml",
+        "demo/broker_client_voice_demo.xml",
+    ],
     "installable": True,
 }

@@ -1,10 +1,13 @@
 """Partner portal: referral partners submit clients and follow their deals and commissions.
 
-Partners are portal users. What they see is decided by record rules on their commercial entity
-(security/broker_portal_security.xml); every search here runs with the partner's own rights and
-`sudo()` is only used on records already returned by such a search (to render related fields such
-as the stage name, which portal users may not read directly) or to write the few whitelisted
-values a partner is allowed to change.
+Partners are portal users with no access rights on deals, document lines or commissions: every
+route and RPC of the web client refuses them. These pages are their only window. They read with
+`sudo()`, always restricted by the explicit domain of the partner's commercial entity
+(`_broker_deals_domain`, `_broker_commissions_domain`), and hand the templates plain values built
+from a whitelist of fields (`_broker_deal_summary`, `_broker_deal_detail`, `_broker_commission_values`),
+never the records themselves: passport data, INN, fees, notes, tracking and client e-mails of a deal
+cannot reach a partner. The conversation with the partner is the deal's messages of the
+`broker_crm.mt_partner_message` subtype, the only subtype the partner follows.
 """
 
 import math
@@ -15,6 +18,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
+from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.osv import expression
 from odoo.tools import email_normalize
@@ -22,83 +26,36 @@ from odoo.tools import email_normalize
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..models.broker_lead_document import ALLOWED_UPLOADS, MAX_UPLOAD_SIZE
 from ..tools.requisites import is_valid_inn, is_valid_phone
 
-MAX_UPLOAD_SIZE = 10 * 1024 * 1024  # 10 MB per file
-MAX_UPLOAD_FILES = 10
-
-# extension -> (mimetype, content check)
-_ZIP = (b"PK\x03\x04",)
-_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
-ALLOWED_UPLOADS = {
-    ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".heic": ("image/heic", None),  # checked on the ISO-BMFF "ftyp" box below
-    ".doc": ("application/msword", _OLE),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP),
-    ".xls": ("application/vnd.ms-excel", _OLE),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
-}
-HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
-# executables and scripts, whatever their file name says
-EXECUTABLE_SIGNATURES = (
-    b"MZ",  # Windows PE / DOS
-    b"\x7fELF",  # Linux
-    b"#!",  # scripts
-    b"\xca\xfe\xba\xbe",  # Mach-O universal / Java class
-    b"\xfe\xed\xfa\xce",
-    b"\xfe\xed\xfa\xcf",
-    b"\xce\xfa\xed\xfe",
-    b"\xcf\xfa\xed\xfe",
-)
-
+MAX_UPLOAD_FILES = 10  # per form submission
 DEALS_PER_PAGE = 20
-
-
-def _check_upload(name, raw):
-    """Return (mimetype, None) for an acceptable file, or (None, error message)."""
-    env = request.env
-    ext = os.path.splitext(name or "")[1].lower()
-    if ext not in ALLOWED_UPLOADS:
-        return None, env._(
-            "%(file)s: this file type is not accepted. Upload PDF, JPG, PNG, HEIC, DOC(X) or XLS(X).", file=name
-        )
-    if not raw:
-        return None, env._("%(file)s is empty.", file=name)
-    if len(raw) > MAX_UPLOAD_SIZE:
-        return None, env._(
-            "%(file)s is too large: at most %(size)s MB per file.", file=name, size=MAX_UPLOAD_SIZE // (1024 * 1024)
-        )
-    mimetype, signatures = ALLOWED_UPLOADS[ext]
-    if raw.startswith(EXECUTABLE_SIGNATURES):
-        return None, env._("%(file)s looks like a program: it is not accepted.", file=name)
-    if signatures is None:
-        valid = raw[4:8] == b"ftyp" and raw[8:12] in HEIC_BRANDS
-    else:
-        valid = raw.startswith(signatures)
-    if not valid:
-        return None, env._("%(file)s: the content does not match its %(ext)s extension.", file=name, ext=ext)
-    return mimetype, None
+MESSAGES_SHOWN = 100
+PARTNER_SUBTYPE = "broker_crm.mt_partner_message"
 
 
 def _read_uploads(files):
-    """Read uploaded werkzeug FileStorage objects: ([(name, raw, mimetype)], [errors])."""
+    """Read uploaded werkzeug FileStorage objects: ([(name, raw)], [errors])."""
     files = [f for f in files if f and f.filename]
     if len(files) > MAX_UPLOAD_FILES:
         return [], [request.env._("At most %s files at a time.", MAX_UPLOAD_FILES)]
+    Document = request.env["broker.lead.document"]
     result, errors = [], []
     for upload in files:
         # read one byte more than allowed: enough to know the file is too large
         raw = upload.read(MAX_UPLOAD_SIZE + 1)
         name = os.path.basename(upload.filename)
-        mimetype, error = _check_upload(name, raw)
+        _mimetype, error = Document._check_upload(name, raw)
         if error:
             errors.append(error)
         else:
-            result.append((name, raw, mimetype))
+            result.append((name, raw))
     return result, errors
+
+
+def _selection_label(record, fname):
+    return dict(record._fields[fname]._description_selection(record.env)).get(record[fname], "")
 
 
 class BrokerPortal(CustomerPortal):
@@ -108,27 +65,35 @@ class BrokerPortal(CustomerPortal):
         user = request.env.user
         if user._is_public():
             return None
-        partner = user.partner_id
-        if partner.is_broker_partner or partner.commercial_partner_id.is_broker_partner:
-            return partner.commercial_partner_id
+        partner = user.partner_id.commercial_partner_id
+        if user.partner_id.is_broker_partner or partner.is_broker_partner:
+            return partner
         return None
 
-    def _broker_deals_domain(self):
-        # the record rule already restricts portal users; repeat it so internal users see the same
-        return [("referral_partner_id", "child_of", [request.env.user.commercial_partner_id.id])]
+    def _broker_deals_domain(self, partner):
+        return [("referral_partner_id", "child_of", partner.id)]
 
-    def _broker_commissions_domain(self):
-        return [("partner_id", "child_of", [request.env.user.commercial_partner_id.id])]
+    def _broker_commissions_domain(self, partner):
+        return [("partner_id", "child_of", partner.id)]
+
+    def _broker_leads_sudo(self):
+        # sudo: partners have no access to deals; every search on this model here is AND-ed with
+        # _broker_deals_domain and only whitelisted values are rendered. Lost deals are archived:
+        # partners still see them, marked as lost.
+        return request.env["crm.lead"].sudo().with_context(active_test=False)
+
+    def _broker_commissions_sudo(self):
+        # sudo: partners have no access to commissions; every search here is AND-ed with
+        # _broker_commissions_domain and only whitelisted values are rendered
+        return request.env["broker.commission"].sudo()
 
     def _broker_get_deal(self, deal_id):
-        """The deal if the current user may see it through the partner portal, else 404."""
-        if not self._broker_partner():
+        """The partner's deal (sudo, to be rendered through the whitelist only), else 404."""
+        partner = self._broker_partner()
+        if not partner:
             raise NotFound()
-        # lost deals are archived: the partner still sees them, marked as lost
-        deal = (
-            request.env["crm.lead"]
-            .with_context(active_test=False)
-            .search(expression.AND([[("id", "=", int(deal_id))], self._broker_deals_domain()]), limit=1)
+        deal = self._broker_leads_sudo().search(
+            expression.AND([[("id", "=", int(deal_id))], self._broker_deals_domain(partner)]), limit=1
         )
         if not deal:
             # another partner's deal and a missing deal look the same
@@ -140,19 +105,20 @@ class BrokerPortal(CustomerPortal):
         wanted = {"broker_deal_count", "broker_action_count", "broker_commission_count"} & set(counters)
         if not wanted:
             return values
-        if not self._broker_partner():
+        partner = self._broker_partner()
+        if not partner:
             values.update(dict.fromkeys(wanted, 0))
             return values
-        Lead = request.env["crm.lead"].with_context(active_test=False)
+        Lead = self._broker_leads_sudo()
         if "broker_deal_count" in wanted:
-            values["broker_deal_count"] = Lead.search_count(self._broker_deals_domain())
+            values["broker_deal_count"] = Lead.search_count(self._broker_deals_domain(partner))
         if "broker_action_count" in wanted:
             values["broker_action_count"] = Lead.search_count(
-                expression.AND([self._broker_deals_domain(), self._broker_action_domain()])
+                expression.AND([self._broker_deals_domain(partner), self._broker_action_domain()])
             )
         if "broker_commission_count" in wanted:
-            values["broker_commission_count"] = request.env["broker.commission"].search_count(
-                self._broker_commissions_domain()
+            values["broker_commission_count"] = self._broker_commissions_sudo().search_count(
+                self._broker_commissions_domain(partner)
             )
         return values
 
@@ -162,8 +128,8 @@ class BrokerPortal(CustomerPortal):
         return values
 
     def _broker_open_domain(self):
-        """Deals not in a folded (won / lost) stage; portal users cannot search on crm.stage themselves."""
-        # sudo: stage ids only; the deals themselves are still searched with the partner's rights
+        """Deals not in a folded (won / lost) stage."""
+        # sudo: stage ids only; stage names and order are not confidential
         folded = request.env["crm.stage"].sudo().search([("fold", "=", True)])
         return [("active", "=", True), ("stage_id", "not in", folded.ids)]
 
@@ -199,6 +165,125 @@ class BrokerPortal(CustomerPortal):
         if following:
             return request.env._("Broker: %s", following.name)
         return ""
+
+    # ------------------------------------------------------------------ whitelists
+    def _broker_deal_summary(self, deal, stages):
+        """What a partner may know of one deal in the list: the only values the templates get."""
+        return {
+            "id": deal.id,
+            "title": deal.partner_name or deal.contact_name or deal.name,
+            "name": deal.name,
+            "contact_name": deal.contact_name or "",
+            "partner_name": deal.partner_name or "",
+            "lost": not deal.active,
+            "stage": deal.stage_id.name or "",
+            "amount_requested": deal.amount_requested,
+            "amount_from": deal.amount_from,
+            "amount_to": deal.amount_to,
+            "currency": deal.company_currency,
+            "write_date": deal.write_date,
+            "next_step": self._broker_next_step(deal, stages),
+        }
+
+    def _broker_deal_detail(self, deal):
+        """The deal page's values: the summary plus documents, range agreement and shared messages."""
+        values = self._broker_deal_summary(deal, self._broker_stage_sequence())
+        values.update(
+            {
+                "credit_product": deal.credit_product_id.name or "",
+                "range_needs_agreement": deal.range_needs_agreement,
+                "can_agree_range": deal.range_needs_agreement and deal.range_agreement in (False, "pending"),
+                "range_agreement": _selection_label(deal, "range_agreement"),
+                "range_agreement_note": deal.range_agreement_note or "",
+                "missing_document_count": deal.missing_document_count,
+                "documents": [
+                    {
+                        "id": line.id,
+                        "name": line.document_type_id.name,
+                        "state": line.state,
+                        "state_label": _selection_label(line, "state"),
+                        "note": line.note or "",
+                        "files": line.attachment_ids.mapped("name"),
+                    }
+                    for line in deal.document_ids
+                ],
+                "stage_history": self._broker_stage_history(deal),
+                "messages": self._broker_messages(deal),
+            }
+        )
+        return values
+
+    def _broker_stage_history(self, deal):
+        """[(datetime, stage name)]: the creation, then each change of stage (the stage name only)."""
+        # sudo: only the stage field's tracking of the partner's deal is read, and only the ids of
+        # the stages are used; whatever else the same message tracked is never read
+        trackings = (
+            request.env["mail.tracking.value"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id.model", "=", "crm.lead"),
+                    ("mail_message_id.res_id", "=", deal.id),
+                    ("field_id.name", "=", "stage_id"),
+                    ("field_id.model", "=", "crm.lead"),
+                ],
+                order="id",
+            )
+        )
+        stage_ids = set(trackings.mapped("old_value_integer")) | set(trackings.mapped("new_value_integer"))
+        # sudo: stage names are not confidential
+        names = {stage.id: stage.name for stage in request.env["crm.stage"].sudo().browse(stage_ids).exists()}
+        first = names.get(trackings[:1].old_value_integer) if trackings else deal.stage_id.name
+        history = [(deal.create_date, first or "")]
+        history += [
+            (tracking.mail_message_id.date or tracking.create_date, names[tracking.new_value_integer])
+            for tracking in trackings
+            if tracking.new_value_integer in names
+        ]
+        return history
+
+    def _broker_messages(self, deal):
+        """The conversation shared with the partner: messages of the partner subtype only."""
+        subtype = request.env.ref(PARTNER_SUBTYPE)
+        # sudo: messages of the partner's deal posted with the partner subtype, nothing else
+        messages = (
+            request.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "crm.lead"),
+                    ("res_id", "=", deal.id),
+                    ("subtype_id", "=", subtype.id),
+                    ("message_type", "in", ("comment", "email")),
+                ],
+                order="id desc",
+                limit=MESSAGES_SHOWN,
+            )
+        )
+        partner = request.env.user.partner_id
+        return [
+            {
+                "author": message.author_id.name or "",
+                "date": message.date,
+                "body": message.body,
+                "mine": message.author_id == partner,
+            }
+            for message in messages
+        ]
+
+    def _broker_commission_values(self, commission):
+        """What a partner may know of one of its commissions."""
+        return {
+            "deal_id": commission.lead_id.id,
+            "deal_name": commission.lead_id.name,
+            "base_amount": commission.base_amount,
+            "rate": commission.rate,
+            "amount": commission.amount,
+            "currency": commission.currency_id,
+            "state": _selection_label(commission, "state"),
+            "bill": commission.bill_id.name or "",
+            "bill_payment_state": _selection_label(commission, "bill_payment_state") if commission.bill_id else "",
+        }
 
     # ------------------------------------------------------------------ deals list
     def _broker_deals_searchbar(self):
@@ -242,7 +327,8 @@ class BrokerPortal(CustomerPortal):
 
     def _prepare_broker_deals_values(self, page=1, sortby=None, filterby=None, search=None, search_in="client"):
         """Everything /my/deals renders; the number of queries does not depend on the number of deals."""
-        Lead = request.env["crm.lead"].with_context(active_test=False)  # lost deals are shown as lost
+        partner = self._broker_partner()
+        Lead = self._broker_leads_sudo()
         values = self._prepare_portal_layout_values()
         sortings, filters, inputs = self._broker_deals_searchbar()
         sortby = sortby if sortby in sortings else "update"
@@ -250,7 +336,7 @@ class BrokerPortal(CustomerPortal):
         search_in = search_in if search_in in inputs else "client"
         domain = expression.AND(
             [
-                self._broker_deals_domain(),
+                self._broker_deals_domain(partner),
                 filters[filterby]["domain"],
                 self._broker_search_domain(search_in, search),
             ]
@@ -264,13 +350,10 @@ class BrokerPortal(CustomerPortal):
         )
         deals = Lead.search(domain, order=sortings[sortby]["order"], limit=DEALS_PER_PAGE,
                             offset=pager_values["offset"])  # fmt: skip
-        # sudo: only the deals the partner's own search returned, to read their stage and product names
-        deals_sudo = deals.sudo()
         stages = self._broker_stage_sequence()
         values.update(
             {
-                "deals": deals_sudo,
-                "next_steps": {deal.id: self._broker_next_step(deal, stages) for deal in deals_sudo},
+                "deals": [self._broker_deal_summary(deal, stages) for deal in deals],
                 "page_name": "broker_deals",
                 "pager": pager_values,
                 "default_url": "/my/deals",
@@ -290,49 +373,23 @@ class BrokerPortal(CustomerPortal):
         if not self._broker_partner():
             raise NotFound()
         values = self._prepare_broker_deals_values(page, sortby, filterby, search, search_in)
-        request.session["my_broker_deals_history"] = values["deals"].ids[:100]
         return request.render("broker_crm.portal_my_deals", values)
 
     # ------------------------------------------------------------------ one deal
-    def _broker_stage_history(self, deal_sudo):
-        """[(datetime, stage name)] from the creation and the tracking of the stage."""
-        # sudo: the deal was checked by _broker_get_deal; tracking values are not readable by portal users
-        trackings = (
-            request.env["mail.tracking.value"]
-            .sudo()
-            .search(
-                [
-                    ("mail_message_id.model", "=", "crm.lead"),
-                    ("mail_message_id.res_id", "=", deal_sudo.id),
-                    ("field_id.name", "=", "stage_id"),
-                    ("field_id.model", "=", "crm.lead"),
-                ],
-                order="id",
-            )
-        )
-        first = trackings[:1].old_value_char if trackings else deal_sudo.stage_id.name
-        history = [(deal_sudo.create_date, first)]
-        history += [(t.mail_message_id.date or t.create_date, t.new_value_char) for t in trackings]
-        return history
-
     def _broker_deal_values(self, deal, **kwargs):
-        deal_sudo = deal.sudo()  # sudo: checked by _broker_get_deal
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                "deal": deal_sudo,
+                "deal": self._broker_deal_detail(deal),
                 "page_name": "broker_deal",
-                "stage_history": self._broker_stage_history(deal_sudo),
-                "next_step": self._broker_next_step(deal_sudo, self._broker_stage_sequence()),
-                "can_agree_range": deal_sudo.range_needs_agreement and deal_sudo.range_agreement in (False, "pending"),
-                "disable_composer": True,
                 "upload_errors": kwargs.get("upload_errors") or {},
                 "range_error": kwargs.get("range_error"),
+                "message_error": kwargs.get("message_error"),
                 "message": kwargs.get("message"),
                 "accept": ",".join(ALLOWED_UPLOADS),
             }
         )
-        return self._get_page_view_values(deal_sudo, None, values, "my_broker_deals_history", False)
+        return values
 
     @http.route(["/my/deals/<int:deal_id>"], type="http", auth="user", website=True)
     def portal_my_broker_deal(self, deal_id, message=None, **kw):
@@ -342,6 +399,7 @@ class BrokerPortal(CustomerPortal):
             "agreed": request.env._("The client's agreement is recorded."),
             "declined": request.env._("The client's refusal is recorded."),
             "created": request.env._("The client is submitted. The broker team will contact the client shortly."),
+            "sent": request.env._("Your message is sent to the broker team."),
         }
         return request.render(
             "broker_crm.portal_my_deal", self._broker_deal_values(deal, message=messages.get(message))
@@ -351,19 +409,24 @@ class BrokerPortal(CustomerPortal):
                 methods=["POST"])  # fmt: skip
     def portal_my_broker_deal_upload(self, deal_id, line_id, **post):
         deal = self._broker_get_deal(deal_id)
-        # sudo: the deal is the partner's (checked above) and the line is searched among its lines only
-        line = deal.sudo().document_ids.filtered(lambda doc: doc.id == line_id)
+        # the line is searched among the lines of the partner's deal only
+        line = deal.document_ids.filtered(lambda doc: doc.id == line_id)
         if not line:
             raise NotFound()
         files, errors = _read_uploads(request.httprequest.files.getlist("files"))
         if not files and not errors:
             errors = [request.env._("Choose at least one file.")]
+        if not errors:
+            try:
+                # sudo (deal and line are): portal users cannot create attachments on deals;
+                # _attach_files checks every file and the deal's quota again before writing anything
+                line._attach_files(files)
+            except UserError as error:
+                errors = [error.args[0]]
         if errors:
             values = self._broker_deal_values(deal, upload_errors={line.id: errors})
             return request.render("broker_crm.portal_my_deal", values, status=400)
-        # sudo: portal users cannot create attachments on deals; the files passed the checks above
-        line.sudo().attach_files(files)
-        deal.sudo().message_post(
+        deal.message_post(
             body=request.env._(
                 "%(partner)s uploaded %(count)s file(s) for %(document)s through the portal.",
                 partner=request.env.user.partner_id.name,
@@ -376,8 +439,7 @@ class BrokerPortal(CustomerPortal):
 
     @http.route(["/my/deals/<int:deal_id>/range"], type="http", auth="user", website=True, methods=["POST"])
     def portal_my_broker_deal_range(self, deal_id, decision=None, comment=None, **post):
-        deal = self._broker_get_deal(deal_id)
-        deal_sudo = deal.sudo()  # sudo: checked by _broker_get_deal; only the two fields below are written
+        deal_sudo = self._broker_get_deal(deal_id)  # the partner's deal; only the two fields below are written
         comment = (comment or "").strip()[:500]
         error = None
         if not (deal_sudo.range_needs_agreement and deal_sudo.range_agreement in (False, "pending")):
@@ -387,7 +449,7 @@ class BrokerPortal(CustomerPortal):
         elif decision == "declined" and not comment:
             error = request.env._("Tell us why the client declines.")
         if error:
-            values = self._broker_deal_values(deal, range_error=error)
+            values = self._broker_deal_values(deal_sudo, range_error=error)
             return request.render("broker_crm.portal_my_deal", values, status=400)
         deal_sudo.write({"range_agreement": decision, "range_agreement_note": comment or False})
         responsible = deal_sudo.executor_id or deal_sudo.user_id or deal_sudo.team_id.user_id
@@ -395,26 +457,31 @@ class BrokerPortal(CustomerPortal):
             deal_sudo.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=request.env._("Client's answer on the range: %s",
-                                      dict(deal_sudo._fields["range_agreement"]._description_selection(
-                                          request.env))[decision]),
+                                      _selection_label(deal_sudo, "range_agreement")),
                 note=comment,
                 user_id=responsible.id,
             )  # fmt: skip
-        return request.redirect(f"/my/deals/{deal.id}?message={decision}")
+        return request.redirect(f"/my/deals/{deal_sudo.id}?message={decision}")
 
     @http.route(["/my/deals/<int:deal_id>/message"], type="http", auth="user", website=True, methods=["POST"])
     def portal_my_broker_deal_message(self, deal_id, body=None, **post):
-        deal = self._broker_get_deal(deal_id)
+        deal_sudo = self._broker_get_deal(deal_id)
         body = (body or "").strip()[:5000]
-        if body:
-            # sudo: portal users cannot post on deals (they only read them); the deal is the partner's
-            deal.sudo().message_post(
-                body=Markup("<p>%s</p>") % body,
-                author_id=request.env.user.partner_id.id,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
-        return request.redirect(f"/my/deals/{deal.id}#discussion")
+        if not body:
+            values = self._broker_deal_values(deal_sudo, message_error=request.env._("Write a message first."))
+            return request.render("broker_crm.portal_my_deal", values, status=400)
+        # the deal's people in charge are told directly: internal followers do not follow this subtype
+        responsible = deal_sudo.executor_id | deal_sudo.user_id or deal_sudo.team_id.user_id
+        # sudo (the deal is): portal users cannot post on deals; the body is escaped plain text, posted
+        # with the partner subtype so that it shows on the portal and nowhere else outside the office
+        deal_sudo.message_post(
+            body=Markup("<p>%s</p>") % body,
+            author_id=request.env.user.partner_id.id,
+            message_type="comment",
+            subtype_xmlid=PARTNER_SUBTYPE,
+            partner_ids=responsible.partner_id.ids,
+        )
+        return request.redirect(f"/my/deals/{deal_sudo.id}?message=sent#discussion")
 
     # ------------------------------------------------------------------ submit a client
     def _broker_products(self):
@@ -475,7 +542,7 @@ class BrokerPortal(CustomerPortal):
         values.update(
             {
                 "page_name": "broker_deal_new",
-                "products": self._broker_products(),
+                "products": [{"id": product.id, "name": product.name} for product in self._broker_products()],
                 "post": post or {},
                 "errors": errors or {},
                 "accept": ",".join(ALLOWED_UPLOADS),
@@ -503,6 +570,15 @@ class BrokerPortal(CustomerPortal):
         deal = self._broker_create_deal(vals, files)
         return request.redirect(f"/my/deals/{deal.id}?message=created")
 
+    def _broker_responsible(self, team):
+        """Who handles a new client from a partner: the team leader, else a broker manager."""
+        if team.user_id:
+            return team.user_id
+        # sudo: the portal user may not read groups and users; only the id of an active, internal
+        # broker manager is taken, to assign the to-do
+        managers = request.env.ref("broker_crm.group_broker_manager").sudo().users
+        return managers.filtered(lambda u: u.active and u._is_internal() and not u._is_superuser())[:1]
+
     def _broker_create_deal(self, vals, files):
         env = request.env
         user = env.user
@@ -528,14 +604,11 @@ class BrokerPortal(CustomerPortal):
                 "company_id": team.company_id.id or user.company_id.id,
             }
         )
-        deal.message_subscribe(partner_ids=user.partner_id.ids, subtype_ids=env.ref("mail.mt_comment").ids)
+        # the partner follows the conversation shared with it, and nothing else of the deal
+        deal.message_subscribe(partner_ids=user.partner_id.ids, subtype_ids=env.ref(PARTNER_SUBTYPE).ids)
         if files:
-            env["ir.attachment"].sudo().create(
-                [
-                    {"name": name, "raw": raw, "mimetype": mimetype, "res_model": "crm.lead", "res_id": deal.id}
-                    for name, raw, mimetype in files
-                ]
-            )
+            # the files passed the checks already; this checks them and the quota once more
+            env["broker.lead.document"].sudo()._create_deal_attachments(deal, files)
         deal.message_post(
             body=env._(
                 "Submitted through the partner portal by %(partner)s; the client consented to the processing "
@@ -546,12 +619,7 @@ class BrokerPortal(CustomerPortal):
             ),
             subtype_xmlid="mail.mt_note",
         )
-        responsible = (
-            team.user_id
-            or env.ref("broker_crm.group_broker_manager").users.filtered(lambda u: not u._is_superuser() and u.active)[
-                :1
-            ]
-        )
+        responsible = self._broker_responsible(team)
         if responsible:
             deal.activity_schedule(
                 "mail.mail_activity_data_todo",
@@ -564,10 +632,11 @@ class BrokerPortal(CustomerPortal):
     # ------------------------------------------------------------------ commissions
     @http.route(["/my/commissions", "/my/commissions/page/<int:page>"], type="http", auth="user", website=True)
     def portal_my_broker_commissions(self, page=1, **kw):
-        if not self._broker_partner():
+        partner = self._broker_partner()
+        if not partner:
             raise NotFound()
-        Commission = request.env["broker.commission"]
-        domain = self._broker_commissions_domain()
+        Commission = self._broker_commissions_sudo()
+        domain = self._broker_commissions_domain(partner)
         values = self._prepare_portal_layout_values()
         pager_values = portal_pager(url="/my/commissions", total=Commission.search_count(domain), page=page,
                                     step=self._items_per_page)  # fmt: skip
@@ -586,8 +655,7 @@ class BrokerPortal(CustomerPortal):
                 period["paid"] += amount
         values.update(
             {
-                # sudo: only the partner's commissions (record rule), to show the deal and bill names
-                "commissions": commissions.sudo(),
+                "commissions": [self._broker_commission_values(commission) for commission in commissions],
                 "periods": periods,
                 "currency": request.env.company.currency_id,
                 "page_name": "broker_commissions",

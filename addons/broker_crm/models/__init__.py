@@ -8,7 +8,10 @@ from . import broker_lead_document
 from . import broker_bank_application
 from . import crm_stage
 from . import crm_lead
+from . import crm_team
 from . import res_partner
+from . import res_users
+from . import portal_wizard_user
 from . import ir_attachment
 from . import broker_commission
 from . import res_company
@@ -16,3 +19,4 @@ from . import res_config_settings
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
+from . import broker_demo

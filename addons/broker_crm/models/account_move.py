@@ -15,6 +15,15 @@ class AccountMove(models.Model):
             .search(["|", ("lead_id.invoice_id", "in", invoices.ids), ("bill_id", "in", invoices.ids)])
         )
 
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        # Posting makes the bill's partner a follower, which opens the bill to the partner's portal
+        # users. A commission bill is the broker's accounting record: the partner sees its commissions
+        # and bill numbers on /my/commissions only.
+        for bill in posted.filtered(lambda move: move.line_ids.broker_commission_id):
+            bill.message_unsubscribe(partner_ids=bill.partner_id.ids)
+        return posted
+
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()
         self._broker_commissions()._sync()

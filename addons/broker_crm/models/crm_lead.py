@@ -2,7 +2,7 @@ import re
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize
 
 from ..tools.requisites import is_valid_inn, is_valid_ogrn, is_valid_phone
@@ -10,6 +10,25 @@ from .crm_stage import STEP_INDEX
 
 # Documents are analysed "from a few hours to two working days".
 ANALYSIS_WORKING_DAYS = 2
+
+# Personal data of the client (152-FZ): broker staff only, never portal users, and the chatter
+# tracking of these fields is shown to the same groups only.
+PERSONAL_DATA_GROUPS = "broker_crm.group_broker_agent,broker_crm.group_broker_accountant"
+# Fields that decide what the client is invoiced and what a partner is paid: only managers and
+# accountants change them (their own actions write them as superuser after checking the role).
+MONEY_FIELDS = (
+    "invoice_id",
+    "act_signed_date",
+    "act_signed_scan",
+    "amount_issued",
+    "fee_percent",
+    "fee_fixed",
+    "referral_partner_id",
+)
+# Once a partner's commission exists, the figures it was computed from no longer change.
+COMMISSION_FROZEN_FIELDS = ("amount_issued", "fee_percent", "fee_fixed", "referral_partner_id", "credit_product_id")
+MONEY_GROUPS = ("broker_crm.group_broker_manager", "broker_crm.group_broker_accountant")
+SCAN_FIELDS = ("contract_signed_scan", "act_signed_scan")
 
 
 class CrmLead(models.Model):
@@ -96,13 +115,13 @@ class CrmLead(models.Model):
         default="company",
         tracking=True,
     )
-    client_inn = fields.Char(string="INN", tracking=True, copy=False)
-    client_ogrn = fields.Char(string="OGRN / OGRNIP", tracking=True, copy=False)
-    passport_series = fields.Char(tracking=True, copy=False)
-    passport_number = fields.Char(tracking=True, copy=False)
-    passport_issued_by = fields.Char(tracking=True, copy=False)
-    passport_issue_date = fields.Date(tracking=True, copy=False)
-    passport_division_code = fields.Char(string="Division Code", tracking=True, copy=False)
+    client_inn = fields.Char(string="INN", tracking=True, copy=False, groups=PERSONAL_DATA_GROUPS)
+    client_ogrn = fields.Char(string="OGRN / OGRNIP", tracking=True, copy=False, groups=PERSONAL_DATA_GROUPS)
+    passport_series = fields.Char(tracking=True, copy=False, groups=PERSONAL_DATA_GROUPS)
+    passport_number = fields.Char(tracking=True, copy=False, groups=PERSONAL_DATA_GROUPS)
+    passport_issued_by = fields.Char(tracking=True, copy=False, groups=PERSONAL_DATA_GROUPS)
+    passport_issue_date = fields.Date(tracking=True, copy=False, groups=PERSONAL_DATA_GROUPS)
+    passport_division_code = fields.Char(string="Division Code", tracking=True, copy=False, groups=PERSONAL_DATA_GROUPS)
     client_has_edo = fields.Boolean(
         string="Client Uses EDO", tracking=True, help="The client exchanges documents by electronic document flow."
     )
@@ -171,6 +190,19 @@ class CrmLead(models.Model):
         compute_sudo=True,
     )
     commission_state = fields.Selection(related="commission_ids.state", string="Commission Status")
+    # On broker deals Odoo's forecast is the broker's own money: the fee on the requested amount.
+    expected_revenue = fields.Monetary(compute="_compute_expected_revenue", store=True, readonly=False, default=None)
+    broker_money_editable = fields.Boolean(
+        compute="_compute_broker_money_editable",
+        help="The user may change the fee terms, the issued amount and the referral partner.",
+    )
+    merged_into_id = fields.Many2one(
+        "crm.lead",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="This deal was merged into that one and archived; its files and checklists stay here.",
+    )
 
     # ================================================================ computes
     @api.depends("user_id")
@@ -250,6 +282,26 @@ class CrmLead(models.Model):
     def _compute_fee_amount(self):
         for lead in self:
             lead.fee_amount = lead.company_currency.round(lead.amount_issued * lead.fee_percent / 100 + lead.fee_fixed)
+
+    @api.depends("broker_step", "amount_requested", "fee_percent", "fee_fixed")
+    def _compute_expected_revenue(self):
+        for lead in self.filtered("broker_step"):
+            lead.expected_revenue = lead.company_currency.round(
+                lead.amount_requested * lead.fee_percent / 100 + lead.fee_fixed
+            )
+
+    @api.depends_context("uid")
+    def _compute_broker_money_editable(self):
+        editable = self._broker_user_handles_money()
+        for lead in self:
+            lead.broker_money_editable = editable and not lead._broker_has_commission()
+
+    def _broker_user_handles_money(self):
+        return self.env.su or any(self.env.user.has_group(group) for group in MONEY_GROUPS)
+
+    def _broker_has_commission(self):
+        # sudo: agents cannot read commissions, but must know that the figures are frozen
+        return bool(self.sudo().commission_ids.filtered(lambda c: c.state != "cancelled"))
 
     @api.depends("commission_ids.amount", "commission_ids.state")
     def _compute_commission_amount(self):
@@ -337,6 +389,9 @@ class CrmLead(models.Model):
     # ================================================================ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        if not self._broker_user_handles_money():
+            for vals in vals_list:
+                self._broker_check_money_create(vals)
         leads = super().create(vals_list)
         leads.filtered("credit_product_id")._sync_product_checklists()
         # the owner is notified by Odoo itself; a different executor gets the hand-over task
@@ -344,8 +399,10 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
+        self._broker_check_money_write(vals)
         if vals.get("stage_id"):
             self._check_stage_move(self.env["crm.stage"].browse(vals["stage_id"]))
+        self._broker_keep_replaced_scans(vals)
         executors_before = {lead.id: lead.executor_id for lead in self} if "executor_id" in vals else {}
         res = super().write(vals)
         if "credit_product_id" in vals:
@@ -365,6 +422,140 @@ class CrmLead(models.Model):
         if self.env.su or self.env.user._is_admin():
             return super().unlink()
         self.action_archive()
+        return True
+
+    # ================================================================ views and notifications
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "form":
+            # a credit deal is not sold with a quotation: hide the Sales buttons (when Sales is
+            # installed) on deals of the broker pipeline
+            for node in arch.xpath(
+                "//button[@name='action_sale_quotations_new' or @name='action_view_sale_quotation' "
+                "or @name='action_view_sale_order' or @name='action_new_quotation']"
+            ):
+                condition = node.get("invisible")
+                node.set("invisible", f"({condition}) or broker_step" if condition else "broker_step")
+        return arch, view
+
+    def _notify_get_recipients_groups(self, message, model_description, msg_vals=None):
+        groups = super()._notify_get_recipients_groups(message, model_description, msg_vals=msg_vals)
+        if len(self) != 1 or not self.referral_partner_id:
+            return groups
+        # The referral partner's portal users follow the deal for the partner messages only and
+        # read it on the portal: their e-mails link to the portal page, never to the backend.
+        for name, _match, data in groups:
+            if name == "portal":
+                data.update(
+                    active=True,
+                    has_button_access=True,
+                    button_access={"url": f"{self.get_base_url()}{self._broker_portal_url()}", "title": self.env._("Open the deal")},
+                )
+        return groups
+
+    def _broker_portal_url(self):
+        self.ensure_one()
+        return f"/my/deals/{self.id}"
+
+    # ================================================================ money and files guards
+    @api.model
+    def _broker_money_defaults(self, vals):
+        """The fee terms the credit product gives: what a form sends back unchanged for agents too."""
+        product = self.env["broker.credit.product"].browse(vals.get("credit_product_id"))
+        return {"fee_percent": product.fee_percent, "fee_fixed": product.fee_fixed}
+
+    @api.model
+    def _broker_check_money_create(self, vals):
+        defaults = self._broker_money_defaults(vals)
+        changed = [
+            fname
+            for fname in MONEY_FIELDS
+            if vals.get(fname) and (fname not in defaults or vals[fname] != defaults[fname])
+        ]
+        if changed:
+            raise AccessError(self._broker_money_message(changed))
+
+    def _broker_check_money_write(self, vals):
+        fnames = [f for f in dict.fromkeys(MONEY_FIELDS + COMMISSION_FROZEN_FIELDS) if f in vals]
+        if not fnames or not self:
+            return
+        changed = set()
+        for lead in self.sudo():  # sudo: compares values only, binary scans included
+            for fname in fnames:
+                field = self._fields[fname]
+                if field.type == "binary":
+                    current, new = lead[fname], vals[fname]
+                else:
+                    current = field.convert_to_cache(lead[fname], lead, validate=False)
+                    new = field.convert_to_cache(vals[fname], lead, validate=False)
+                if (current or False) != (new or False):
+                    changed.add(fname)
+        if changed & set(COMMISSION_FROZEN_FIELDS) and self._broker_has_commission():
+            raise UserError(
+                self.env._(
+                    "The partner's commission is already computed from this deal: its fee terms, issued amount, "
+                    "credit product and referral partner can no longer change. Cancel the commission first."
+                )
+            )
+        money = changed & set(MONEY_FIELDS)
+        if money and not self._broker_user_handles_money():
+            # an agent may change the credit product: the fee terms it brings are the product's own
+            product = self.env["broker.credit.product"].browse(vals.get("credit_product_id"))
+            if product:
+                money -= {f for f in ("fee_percent", "fee_fixed") if vals.get(f) == product[f]}
+            if money:
+                raise AccessError(self._broker_money_message(sorted(money)))
+
+    def _broker_check_money_role(self):
+        if not self._broker_user_handles_money():
+            raise AccessError(
+                self.env._("Only a broker manager or an accountant invoices deals and records signed acts.")
+            )
+
+    def _broker_money_message(self, fnames):
+        labels = ", ".join(self._fields[f]._description_string(self.env) for f in fnames)
+        return self.env._(
+            "Only a broker manager or an accountant can change these fields of a deal: %(fields)s.", fields=labels
+        )
+
+    def _broker_keep_replaced_scans(self, vals):
+        """A signed scan that is replaced or cleared stays on the deal as an ordinary attachment."""
+        fnames = [f for f in SCAN_FIELDS if f in vals]
+        if not fnames:
+            return
+        # sudo: field attachments are only reachable with a res_field search; the copies stay on the
+        # same deal, where the user's access to the deal governs them
+        old = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "in", self.ids), ("res_field", "in", fnames)])
+        )
+        today = fields.Date.context_today(self)
+        for attachment in old:
+            label = self._fields[attachment.res_field]._description_string(self.env)
+            attachment.copy(
+                {
+                    "res_field": False,
+                    "name": self.env._(
+                        "%(label)s, replaced on %(date)s - %(name)s", label=label, date=today, name=attachment.name
+                    ),
+                }
+            )
+
+    # ================================================================ merge: archive, never delete
+    def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, max_length=5):
+        head = super()._merge_opportunity(user_id=user_id, team_id=team_id, auto_unlink=False, max_length=max_length)
+        if auto_unlink:
+            tail = self - head
+            # sudo: Odoo deletes the merged deals as superuser; archiving them is the lossless
+            # counterpart (the user could read them to merge them)
+            tail.sudo().write({"merged_into_id": head.id, "active": False})
+        return head
+
+    def _merge_dependences_attachments(self, opportunities):
+        # Files stay with the deal they were received for (the archived deal keeps its checklist
+        # lines pointing at them); the survivor links to it through merged_into_id.
         return True
 
     # ================================================================ business logic
@@ -478,6 +669,7 @@ class CrmLead(models.Model):
     def action_create_invoice(self):
         """The client's invoice for the broker fee, once the credit is issued."""
         self.ensure_one()
+        self._broker_check_money_role()
         if self.invoice_id and self.invoice_id.state != "cancel":
             raise UserError(self.env._("Deal %s already has an invoice.", self.display_name))
         if not self.amount_issued or not self.date_issued:
@@ -485,7 +677,9 @@ class CrmLead(models.Model):
         if self.fee_amount <= 0:
             raise UserError(self.env._("The broker fee of deal %s is zero: set the fee terms.", self.display_name))
         if not self.partner_id:
-            self._handle_partner_assignment(create_missing=True)
+            # sudo: accountants only read deals; the client contact is made from the deal's own
+            # client data, which is what the invoice is addressed to
+            self.sudo()._handle_partner_assignment(create_missing=True)
         company = self.company_id or self.env.company
         product = company.broker_fee_product_id or self.env.ref("broker_crm.product_broker_fee")
         invoice = self.env["account.move"].create(

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 RATE_GROUPS = "broker_crm.group_broker_manager,broker_crm.group_broker_accountant"
 
@@ -45,6 +46,50 @@ class ResPartner(models.Model):
             context={"default_referral_partner_id": self.id, "active_test": False},
         )
         return action
+
+    # ---------------------------------------------------------------- who may shape a referral partner
+    def _broker_is_partner_admin(self):
+        return self.env.su or self.env.user.has_group("broker_crm.group_broker_manager")
+
+    def _broker_referral_entities(self):
+        # sudo: only the referral-partner flag of the commercial entities is read
+        return self.sudo().commercial_partner_id.filtered("is_broker_partner") | self.sudo().filtered(
+            "is_broker_partner"
+        )
+
+    def _broker_refuse_partner_change(self):
+        raise AccessError(
+            self.env._(
+                "Only a broker manager marks referral partners, adds or moves their contacts and grants them "
+                "portal access: portal access shows every deal the partner referred."
+            )
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._broker_is_partner_admin():
+            parents = self.browse([vals["parent_id"] for vals in vals_list if vals.get("parent_id")])
+            if any(vals.get("is_broker_partner") for vals in vals_list) or parents._broker_referral_entities():
+                self._broker_refuse_partner_change()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if ("is_broker_partner" in vals or "parent_id" in vals) and not self._broker_is_partner_admin():
+            flag_changes = "is_broker_partner" in vals and any(
+                p.is_broker_partner != bool(vals["is_broker_partner"]) for p in self.sudo()
+            )
+            parent_changes = "parent_id" in vals and self.sudo().filtered(
+                lambda p: p.parent_id.id != (vals["parent_id"] or False)
+            )
+            if flag_changes or (
+                parent_changes
+                and (
+                    parent_changes._broker_referral_entities()
+                    or self.browse(vals["parent_id"])._broker_referral_entities()
+                )
+            ):
+                self._broker_refuse_partner_change()
+        return super().write(vals)
 
     def unlink(self):
         # Clients and partners are never lost by a click: users other than administrators archive them.

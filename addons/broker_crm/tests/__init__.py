@@ -9,3 +9,8 @@ from . import test_performance
 from . import test_commission
 from . import test_commission_concurrency
 from . import test_portal
+from . import test_portal_access
+from . import test_portal_uploads
+from . import test_trust_boundaries
+from . import test_access_matrix
+from . import test_first_run

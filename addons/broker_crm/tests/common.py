@@ -5,6 +5,31 @@ from odoo.tests import TransactionCase
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 
+def new_broker_user(env, login, role, **vals):
+    """A user created the way an administrator does it: Settings → Users → New (the default
+    user template's groups), then the Credit Broker role chosen on the form.
+
+    :param role: "agent", "manager", "accountant", or None for an employee without a broker role
+    """
+    values = {"name": login.replace("_", " ").title(), "login": login, "email": f"{login}@broker.example"}
+    values.update(vals)
+    user = env["res.users"].with_context(no_reset_password=True, mail_create_nosubscribe=True).create(values)
+    if role:
+        user.broker_role = role
+    return user
+
+
+def new_portal_partner_user(env, login, partner):
+    """Portal access for a new contact of the referral partner, granted through Odoo's own
+    portal wizard (contact form → Grant portal access) by the calling environment's user."""
+    contact = env["res.partner"].create(
+        {"name": login.replace("_", " ").title(), "email": f"{login}@partner.example", "parent_id": partner.id}
+    )
+    wizard = env["portal.wizard"].with_context(active_ids=contact.ids).create({})
+    wizard.user_ids.filtered(lambda line: line.partner_id == contact).action_grant_access()
+    return contact.with_context(active_test=False).user_ids[:1]
+
+
 class BrokerCrmCommon(TransactionCase):
     """Users of every broker role and a small catalogue, shared by the broker_crm tests."""
 

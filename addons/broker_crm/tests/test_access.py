@@ -79,7 +79,7 @@ class TestDealAccess(BrokerCrmCommon):
         self.assertFalse(partner.active)
 
         line = self.lead_own.document_ids[0]
-        attachment = line.with_user(self.user_agent).attach_files([("passport.pdf", b"%PDF-1.4", "application/pdf")])
+        attachment = line.with_user(self.user_agent)._attach_files([("passport.pdf", b"%PDF-1.4", "application/pdf")])
         with self.assertRaises(UserError):
             attachment.with_user(self.user_agent).unlink()
         with self.assertRaises(UserError):

@@ -31,16 +31,17 @@ class TestCommission(AccountTestInvoicingCommon):
         )
         cls.manager = mail_new_test_user(cls.env, login="c_manager", groups="broker_crm.group_broker_manager",
                                          **company_vals)  # fmt: skip
-        cls.referral = cls.env["res.partner"].create({"name": "Referral LLC", "is_broker_partner": True,
-                                                      "is_company": True})  # fmt: skip
-        cls.referral_contact = cls.env["res.partner"].create(
-            {"name": "Petr (Referral LLC)", "parent_id": cls.referral.id}
-        )
+        # referral partners are set up by a broker manager
+        Partner = cls.env["res.partner"].with_user(cls.manager)
+        cls.referral = Partner.create({"name": "Referral LLC", "is_broker_partner": True,
+                                       "is_company": True})  # fmt: skip
+        cls.referral_contact = Partner.create({"name": "Petr (Referral LLC)", "parent_id": cls.referral.id})
         cls.client = cls.env["res.partner"].create({"name": "Client Ltd", "email": "client@example.com"})
         cls.team = cls.env.ref("broker_crm.crm_team_broker")
 
     def _issued_deal(self, amount_issued=1_234_567.89, referral=None):
-        lead = self.env["crm.lead"].with_user(self.agent).create({
+        # the fee terms, the issued amount and the referral partner are set by a manager
+        lead = self.env["crm.lead"].with_user(self.manager).create({
             "name": "Credit for Client Ltd",
             "type": "opportunity",
             "team_id": self.team.id,
@@ -229,5 +230,7 @@ class TestCommission(AccountTestInvoicingCommon):
                                                                    "partner_id": self.referral.id})  # fmt: skip
         commission.with_user(self.accountant).write({"rate": 3})
         self.assertEqual(commission.amount, 37_037.04)
+        with self.assertRaisesRegex(AccessError, "manager or an accountant"):
+            self._sign_act(lead, user=self.agent)
         with self.assertRaisesRegex(UserError, "no invoice"):
-            self._sign_act(self._issued_deal(), user=self.agent)
+            self._sign_act(self._issued_deal())

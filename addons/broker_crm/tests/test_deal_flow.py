@@ -34,7 +34,7 @@ class TestDealFlow(BrokerCrmCommon):
 
         # documents uploaded into the checklist, analysis clock started
         for line in lead.document_ids:
-            line.attach_files([(f"{line.document_type_id.name}.pdf", b"%PDF-1.4 test", "application/pdf")])
+            line._attach_files([(f"{line.document_type_id.name}.pdf", b"%PDF-1.4 test", "application/pdf")])
         self.assertEqual(lead.missing_document_count, 0)
         self.assertTrue(all(att.res_model == "crm.lead" and att.res_id == lead.id
                             for att in lead.document_ids.attachment_ids))  # fmt: skip
@@ -78,7 +78,8 @@ class TestDealFlow(BrokerCrmCommon):
         self._move(lead, "credit_approved")
         lead.write({"amount_approved": 4_500_000, "date_approved": "2026-11-20"})
         self._move(lead, "credit_issued")
-        lead.write({"amount_issued": 4_500_000, "date_issued": "2026-11-23"})
+        # the issued amount drives the invoice: a manager confirms it
+        lead.with_user(self.user_manager).write({"amount_issued": 4_500_000, "date_issued": "2026-11-23"})
         self.assertEqual(lead.probability, 100, "an issued credit is a won deal")
 
         tracked = self._tracking_values(lead).field_id.mapped("name")

@@ -9,6 +9,9 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
+from ..models.broker_lead_document import MAX_DEAL_FILES
+from .common import new_broker_user, new_portal_partner_user
+
 _logger = logging.getLogger(__name__)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -117,16 +120,18 @@ class TestBrokerPortal(HttpCase):
         self.assertTrue(user)
         self.assertTrue(user.has_group("base.group_portal"))
         self.assertFalse(user._is_internal())
-        self.assertEqual(self.env["crm.lead"].with_user(user).search([]), self.deal_a)
-
-    def test_record_rules(self):
-        Lead = self.env["crm.lead"].with_user(self.user_a)
-        self.assertEqual(Lead.search([]), self.deal_a)
+        # the portal pages are the partner's only window on deals
         with self.assertRaises(AccessError):
-            self.deal_b.with_user(self.user_a).read(["name"])
+            self.env["crm.lead"].with_user(user).search([])
+
+    def test_no_direct_access(self):
+        for record in (self.deal_a, self.deal_b, self.deal_a.document_ids):
+            with self.subTest(record=record), self.assertRaises(AccessError):
+                record.with_user(self.user_a).read(["display_name"])
         with self.assertRaises(AccessError):
             self.deal_a.with_user(self.user_a).write({"amount_requested": 1})
-        self.assertEqual(self.env["broker.lead.document"].with_user(self.user_a).search([]), self.deal_a.document_ids)
+        with self.assertRaises(AccessError):
+            self.env["broker.lead.document"].with_user(self.user_a).search([])
 
     def test_public_user_is_redirected_to_login(self):
         for url in ("/my/deals", "/my/deals/new", f"/my/deals/{self.deal_a.id}", "/my/commissions"):
@@ -174,6 +179,8 @@ class TestBrokerPortal(HttpCase):
     # ------------------------------------------------------------------ list and detail
     def test_deals_list_and_detail(self):
         self.deal_a.message_post(body="Shared with the partner", message_type="comment",
+                                 subtype_xmlid="broker_crm.mt_partner_message")  # fmt: skip
+        self.deal_a.message_post(body="Dear client, your contract", message_type="comment",
                                  subtype_xmlid="mail.mt_comment")  # fmt: skip
         self.deal_a.stage_id = self.stages["pre_analysis"]
         self.deal_a.flush_recordset()
@@ -199,9 +206,9 @@ class TestBrokerPortal(HttpCase):
         self.assertIn("Passport scan", text)
         self.assertIn("Income statement", text)
         self.assertIn('id="discussion"', text)
-        # the shared message is readable through the portal chatter
-        fetched = self._json("/mail/chatter_fetch", thread_model="crm.lead", thread_id=self.deal_a.id)
-        self.assertIn("Shared with the partner", fetched.text)
+        # the message shared with the partner is on the page, the e-mail to the client is not
+        self.assertIn("Shared with the partner", text)
+        self.assertNotIn("Dear client", text)
 
     def test_lost_deal_stays_visible(self):
         self.deal_a.action_archive()
@@ -221,6 +228,8 @@ class TestBrokerPortal(HttpCase):
         self.assertEqual(response.status_code, 200)
         message = self.deal_a.message_ids.filtered(lambda m: "Client is ready" in m.body)
         self.assertEqual(message.author_id, self.user_a.partner_id)
+        self.assertEqual(message.subtype_id, self.env.ref("broker_crm.mt_partner_message"))
+        self.assertIn("Client is ready", response.text)
 
     # ------------------------------------------------------------------ submit
     def test_submit_client(self):
@@ -241,9 +250,8 @@ class TestBrokerPortal(HttpCase):
         attachments = self.env["ir.attachment"].search([("res_model", "=", "crm.lead"), ("res_id", "=", deal.id)])
         self.assertEqual(sorted(attachments.mapped("name")), ["photo.png", "statement.pdf"])
         self.assertEqual(deal.activity_ids.user_id, self.user_leader, "the team leader is notified")
-        # the partner sees it, the other partner does not
-        self.assertIn(deal, self.env["crm.lead"].with_user(self.user_a).search([]))
-        self.assertNotIn(deal, self.env["crm.lead"].with_user(self.user_b).search([]))
+        # the partner sees it on the portal, the other partner does not
+        self.assertIn("Gamma Trading LLC", self.url_open("/my/deals").text)
         page = self.url_open(response.headers["Location"])
         self.assertEqual(page.status_code, 200)
         self.assertIn("Gamma Trading LLC", page.text)
@@ -345,7 +353,8 @@ class TestBrokerPortal(HttpCase):
         self.assertIn("Alpha Client Deal", response.text)
         self.assertIn("o_broker_commission_period", response.text)
         self.assertNotIn("Bravo Secret", response.text)
-        self.assertEqual(Commission.with_user(self.user_a).search([]).lead_id, self.deal_a)
+        with self.assertRaises(AccessError):
+            Commission.with_user(self.user_a).search([])
 
     # ------------------------------------------------------------------ performance
     def _deals_list_queries(self, url):
@@ -377,7 +386,7 @@ class TestBrokerPortal(HttpCase):
         self.authenticate("portal_alpha", "portal_alpha")
         small, small_time = self._deals_list_queries("/my/deals")
         Lead.create([{**values, "name": f"Perf deal {i}", "contact_name": f"Client {i}"} for i in range(9, 999)])
-        self.assertEqual(self.env["crm.lead"].with_user(self.user_a).search_count([]), 1000)
+        self.assertEqual(self.env["crm.lead"].search_count([("referral_partner_id", "=", self.company_a.id)]), 1000)
         big, big_time = self._deals_list_queries("/my/deals")
         _logger.info("broker portal /my/deals: 10 deals %s queries %.0f ms; 1000 deals %s queries %.0f ms",
                      small, small_time * 1000, big, big_time * 1000)  # fmt: skip
@@ -393,3 +402,58 @@ class TestBrokerPortal(HttpCase):
         self.assertEqual(len(deal), 1)
         self.assertEqual(deal.referral_partner_id, self.user_a.partner_id)
         self.assertEqual(deal.amount_requested, 2_500_000)
+
+    def test_upload_over_the_deal_quota(self):
+        line = self.deal_a.document_ids.filtered(lambda d: d.document_type_id == self.doc_passport)
+        self.env["ir.attachment"].create(
+            [{"name": f"f{i}.pdf", "raw": PDF, "res_model": "crm.lead", "res_id": self.deal_a.id}
+             for i in range(MAX_DEAL_FILES)]
+        )  # fmt: skip
+        self.authenticate("portal_alpha", "portal_alpha")
+        csrf = self._csrf(f"/my/deals/{self.deal_a.id}")
+        response = self.url_open(f"/my/deals/{self.deal_a.id}/documents/{line.id}", data={"csrf_token": csrf},
+                                 files={"files": ("passport.pdf", PDF, "application/pdf")})  # fmt: skip
+        self.assertEqual(response.status_code, 400)
+        self.assertIn(f"at most {MAX_DEAL_FILES} files", response.text)
+        self.assertFalse(line.attachment_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestBrokerPortalInstalledData(HttpCase):
+    """The partner portal on the data as installed: the team has no leader yet."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.team = cls.env.ref("broker_crm.crm_team_broker")
+        # a database installed without demo data has no team leader (the demo office names one)
+        cls.team.user_id = False
+        cls.manager = new_broker_user(cls.env, "pid_manager", "manager")
+        cls.partner = cls.env["res.partner"].create({"name": "Delta Referrals", "is_company": True,
+                                                     "is_broker_partner": True})  # fmt: skip
+        cls.portal_user = new_portal_partner_user(cls.env, "pid_delta", cls.partner)
+        cls.portal_user.password = "pid_delta_pw1"
+        cls.portal_login = cls.portal_user.login
+        cls.product = cls.env["broker.credit.product"].search([], limit=1)
+
+    def test_first_submission_without_team_leader(self):
+        self.assertFalse(self.team.user_id, "installed without a team leader")
+        self.authenticate(self.portal_login, "pid_delta_pw1")
+        page = self.url_open("/my/deals/new")
+        self.assertEqual(page.status_code, 200)
+        # the comment field is on the form
+        self.assertRegex(page.text, r'<textarea[^>]*name="description"')
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        response = self.url_open("/my/deals/new", allow_redirects=False, data={
+            "csrf_token": csrf, "client_type": "individual", "contact_name": "Olga Firstclient",
+            "phone": "+7 900 765-43-21", "credit_product_id": str(self.product.id), "amount_requested": "250000",
+            "consent": "1", "description": "Call after 6 pm, <b>please</b>",
+        })  # fmt: skip
+        self.assertEqual(response.status_code, 303, response.text[:500])
+        deal = self.env["crm.lead"].search([("contact_name", "=", "Olga Firstclient")])
+        self.assertEqual(len(deal), 1)
+        self.assertIn("Call after 6 pm, &lt;b&gt;please&lt;/b&gt;", deal.description)
+        responsible = deal.activity_ids.user_id
+        self.assertEqual(len(responsible), 1)
+        self.assertTrue(responsible.has_group("broker_crm.group_broker_manager"))
+        self.assertFalse(responsible._is_superuser())

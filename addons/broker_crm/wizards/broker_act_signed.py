@@ -15,6 +15,7 @@ class BrokerActSigned(models.TransientModel):
         self.ensure_one()
         lead = self.lead_id
         lead.check_access("read")
+        lead._broker_check_money_role()
         if not lead.invoice_id:
             raise UserError(self.env._("Deal %s has no invoice yet: issue the act with the invoice first.", lead.name))
         if self.date > fields.Date.context_today(self):

@@ -9,3 +9,4 @@ from . import res_company
 from . import res_config_settings
 from . import sale_order
 from . import crm_lead
+from . import ir_http

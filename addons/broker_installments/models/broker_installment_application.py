@@ -48,6 +48,13 @@ class BrokerInstallmentApplication(models.Model):
         help="When the current status started: the provider's event time or the time of the manual change. "
         "Provider events older than this are ignored.",
     )
+    amount_time = fields.Datetime(
+        string="Amount Since",
+        readonly=True,
+        copy=False,
+        help="When the amount was last set: the provider's event time or the time of the manual change. "
+        "Amounts of provider events older than this are ignored.",
+    )
     task_ids = fields.One2many("broker.installment.task", "application_id", string="Tasks")
     letter_ids = fields.One2many("broker.installment.letter", "application_id", string="Letters")
     event_ids = fields.One2many(
@@ -89,6 +96,9 @@ class BrokerInstallmentApplication(models.Model):
         return applications
 
     def write(self, vals):
+        if "amount" in vals and "amount_time" not in vals:
+            # a manual amount is newer than the provider's events sent before it
+            vals = dict(vals, amount_time=fields.Datetime.now())
         if "state" not in vals:
             return super().write(vals)
         if vals["state"] not in STATUS_CODES:

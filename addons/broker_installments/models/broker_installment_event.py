@@ -1,4 +1,6 @@
 import json
+import logging
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 from psycopg2.errors import UniqueViolation
@@ -8,11 +10,19 @@ from odoo.tools import SQL
 
 from .broker_installment_application import STATUS_CODES, STATUSES
 
+_logger = logging.getLogger(__name__)
+
 MAX_BODY = 64 * 1024
-# rejected calls may come from anyone: keep only the start of their body
+# an authenticated call the schema refuses: keep only the start of its body
 MAX_REJECTED_PAYLOAD = 4 * 1024
-# ignored and rejected calls are kept this long; applied ones stay (they hold the idempotency keys)
+# calls without an idempotency key (duplicates, rejected) are deleted after this many days; the calls that
+# hold a key lose their body then but stay, so that a replay of their event is still answered "duplicate"
 KEEP_IGNORED_DAYS = 90
+# Calls refused before authentication (unknown provider, bad credentials, body too large) may come from
+# anyone: nothing is written to the database for them, only an INFO line in the server log and this count
+# per worker process since its start, keyed by HTTP status.
+REFUSED_CALLS = Counter()
+AUTHENTICATION_FAILED = "authentication failed"
 # tolerated clock difference with a provider; later event times are refused
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -62,25 +72,24 @@ class BrokerInstallmentEvent(models.Model):
 
     @api.model
     def _process_webhook(self, provider_code, body, headers, remote_addr=None):
-        """Handle one provider call; return (http_status, response dict). Always leaves one log record.
+        """Handle one provider call; return (http_status, response dict).
 
-        Runs with full rights: the caller is authenticated here by the provider's secret, and nothing but the
-        log is written before that check passed.
+        Runs with full rights: the caller is authenticated here by the provider's secret. Until that check
+        passed nothing is written to the database; an authenticated call always leaves one log record.
         """
+        if len(body) > MAX_BODY:
+            return self._refuse(provider_code, remote_addr, 413, f"body larger than {MAX_BODY} bytes")
+        provider = self.env["broker.installment.provider"].search([("code", "=", provider_code)], limit=1)
+        auth_error = provider._check_webhook_auth(body, headers) if provider else "unknown provider"
+        if auth_error:
+            # one answer for an unknown code and for bad credentials: the answer reveals no provider code
+            return self._refuse(provider_code, remote_addr, 401, AUTHENTICATION_FAILED, auth_error)
         log = {
-            "provider_code": (provider_code or "")[:64],
-            "payload": body[:MAX_BODY].decode("utf-8", "replace"),
+            "provider_id": provider.id,
+            "provider_code": provider.code,
+            "payload": body.decode("utf-8", "replace"),
             "remote_addr": remote_addr,
         }
-        provider = self.env["broker.installment.provider"].search([("code", "=", provider_code)], limit=1)
-        if not provider:
-            return self._reject(log, 404, "unknown provider")
-        log["provider_id"] = provider.id
-        if len(body) > MAX_BODY:
-            return self._reject(log, 413, f"body larger than {MAX_BODY} bytes")
-        auth_error = provider._check_webhook_auth(body, headers)
-        if auth_error:
-            return self._reject(log, *auth_error)
         try:
             data = self._parse_payload(body)
         except PayloadError as error:
@@ -115,20 +124,22 @@ class BrokerInstallmentEvent(models.Model):
             return 200, {"result": "applied", "application": application.name}
         # serialise the events of one application; a concurrent update makes this transaction retry
         self.env.cr.execute("SELECT id FROM broker_installment_application WHERE id = %s FOR UPDATE", [application.id])
-        application.invalidate_recordset(["state", "status_time"])
+        application.invalidate_recordset(["state", "status_time", "amount_time"])
         event.application_id = application
+        event_time = data["event_time"]
+        vals = {}
+        # an amount older than the current one (a late delivery) is not applied
+        if data.get("amount") is not None and (not application.amount_time or event_time >= application.amount_time):
+            vals = {"amount": data["amount"], "amount_time": event_time}
         result = "applied"
-        if application.status_time and data["event_time"] < application.status_time:
+        if application.status_time and event_time < application.status_time:
             result = "outdated"
+            vals = {}
         elif application.state == data["status"]:
             result = "unchanged"
-            vals = {"amount": data["amount"]} if data.get("amount") is not None else {}
-            if vals:
-                application.write(vals)
         else:
-            vals = {"state": data["status"], "status_time": data["event_time"]}
-            if data.get("amount") is not None:
-                vals["amount"] = data["amount"]
+            vals.update(state=data["status"], status_time=event_time)
+        if vals:
             application.write(vals)
         if result != "applied":
             event.result = result
@@ -174,7 +185,7 @@ class BrokerInstallmentEvent(models.Model):
             "status_time": data["event_time"],
         }
         if data.get("amount") is not None:
-            vals["amount"] = data["amount"]
+            vals.update(amount=data["amount"], amount_time=data["event_time"])
         return Application.create(vals)
 
     @api.model
@@ -228,12 +239,31 @@ class BrokerInstallmentEvent(models.Model):
 
     @api.model
     def _reject(self, log, http_status, reason):
+        """Answer an authenticated call that cannot be applied, and log it."""
         payload = log["payload"][:MAX_REJECTED_PAYLOAD]
         self._log(dict(log, payload=payload, result="rejected", http_status=http_status, reason=reason))
+        return http_status, {"result": "rejected", "reason": reason}
+
+    @api.model
+    def _refuse(self, provider_code, remote_addr, http_status, reason, detail=None):
+        """Answer a call refused before authentication: counted and logged, nothing written to the database."""
+        REFUSED_CALLS[http_status] += 1
+        _logger.info(
+            "Installment status call refused (%s, %s so far in this process): provider code %r from %s: %s",
+            http_status,
+            REFUSED_CALLS[http_status],
+            (provider_code or "")[:64],
+            remote_addr,
+            detail or reason,
+        )
         return http_status, {"result": "rejected", "reason": reason}
 
     @api.autovacuum
     def _gc_ignored_events(self):
         # create_date comes from the database clock
         limit = self.env.cr.now() - timedelta(days=KEEP_IGNORED_DAYS)
-        self.search([("result", "!=", "applied"), ("create_date", "<", limit)]).unlink()
+        self.search([("dedup_key", "=", False), ("create_date", "<", limit)]).unlink()
+        # the idempotency keys stay as long as the records they guard: only the bodies go
+        self.search([("dedup_key", "!=", False), ("payload", "!=", False), ("create_date", "<", limit)]).write(
+            {"payload": False, "remote_addr": False}
+        )

@@ -63,7 +63,8 @@ class BrokerInstallmentLetter(models.Model):
             for app in candidates
             if (app.id, app.state) not in existing
         ]
-        letters = self.create(vals_list)
+        # sudo: users cannot create letters themselves; these follow the status the caller just gave the applications
+        letters = self.sudo().create(vals_list).sudo(False)
         letters.filtered(lambda letter: letter.scheduled_at <= now)._send()
         return letters
 
@@ -76,7 +77,8 @@ class BrokerInstallmentLetter(models.Model):
                 or not letter.application_id.active
             )
         )
-        obsolete.filtered(lambda letter: letter.send_state == "queued").write({"send_state": "skipped"})
+        # sudo (here and below): users cannot write letters; the sending state follows what was posted
+        obsolete.filtered(lambda letter: letter.send_state == "queued").sudo().write({"send_state": "skipped"})
         for letter in self - obsolete:
             order = letter.order_id
             # queued, not sent inline: the mail queue delivers it, the status change stays fast;
@@ -88,7 +90,7 @@ class BrokerInstallmentLetter(models.Model):
                     )
             except UserError as error:
                 # a letter that cannot go out (no sender address, broken template) must not block the status
-                letter.write({"send_state": "failed", "failure_reason": str(error)[:200]})
+                letter.sudo().write({"send_state": "failed", "failure_reason": str(error)[:200]})
                 letter.application_id._message_log(
                     body=self.env._(
                         "The letter %(letter)s could not be sent: %(reason)s",
@@ -97,7 +99,7 @@ class BrokerInstallmentLetter(models.Model):
                     )
                 )
                 continue
-            letter.write({"send_state": "sent", "sent_at": fields.Datetime.now(), "message_id": message[:1].id})
+            letter.sudo().write({"send_state": "sent", "sent_at": fields.Datetime.now(), "message_id": message[:1].id})
 
     @api.model
     def _cron_send_due(self, limit=200):

@@ -1,7 +1,14 @@
 import hashlib
 import hmac
+import re
+import time
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+# tolerated difference between the provider's X-Timestamp and our clock, in seconds
+MAX_TIMESTAMP_SKEW = 5 * 60
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class BrokerInstallmentProvider(models.Model):
@@ -27,35 +34,64 @@ class BrokerInstallmentProvider(models.Model):
         string="HMAC Key",
         groups="base.group_system",
         copy=False,
-        help="When set, status calls must carry the header 'X-Signature: sha256=<hex HMAC-SHA256 of the body>'.",
+        help="When set, status calls must carry the header 'X-Signature: sha256=<hex HMAC-SHA256 of the body>', "
+        "or of '<X-Timestamp>.<body>' when the call carries an X-Timestamp header.",
+    )
+    webhook_require_timestamp = fields.Boolean(
+        string="Require Signed Timestamp",
+        groups="base.group_system",
+        help="Status calls must carry the header 'X-Timestamp: <Unix time in seconds>', covered by the "
+        "signature and at most 5 minutes away from the server's clock: a recorded call cannot be replayed later.",
     )
     _sql_constraints = [
         ("code_uniq", "unique(code)", "The code of an installment provider must be unique."),
     ]
 
-    def _check_webhook_auth(self, body, headers):
-        """Return None when the call is authentic, else (http_status, reason).
+    @api.constrains("webhook_require_timestamp", "webhook_hmac_key")
+    def _check_webhook_require_timestamp(self):
+        # sudo: reads the system-only fields of the records being saved, to validate them
+        for provider in self.sudo():
+            if provider.webhook_require_timestamp and not provider.webhook_hmac_key:
+                raise ValidationError(
+                    self.env._(
+                        "Provider %(provider)s: a signed timestamp can only be required together with an HMAC key.",
+                        provider=provider.name,
+                    )
+                )
 
-        Reasons are technical English texts for the integrator (returned in the
-        response body and kept on the event log).
+    def _check_webhook_auth(self, body, headers):
+        """Return None when the call is authentic, else the reason as a technical English text.
+
+        The reason is only written to the server log: the caller gets the same answer for every failure.
         """
         self.ensure_one()
         # sudo: the secrets are system-only fields; they are compared here, never returned
-        token, key = self.sudo().webhook_token, self.sudo().webhook_hmac_key
+        provider = self.sudo()
+        token, key = provider.webhook_token, provider.webhook_hmac_key
         if not token and not key:
-            return 403, "no secret is configured for this provider"
+            return "no secret is configured for this provider"
+        timestamp = (headers.get("X-Timestamp") or "").strip()
+        if timestamp:
+            if not TIMESTAMP.fullmatch(timestamp):
+                return "X-Timestamp is not a Unix time in seconds"
+            if abs(time.time() - int(timestamp)) > MAX_TIMESTAMP_SKEW:
+                return "X-Timestamp is more than 5 minutes away from the server's clock"
+        elif provider.webhook_require_timestamp:
+            return "missing X-Timestamp header"
         if token:
             auth = headers.get("Authorization") or ""
             if not auth.startswith("Bearer ") or not auth[7:].strip():
-                return 401, "missing bearer token"
+                return "missing bearer token"
             if not hmac.compare_digest(auth[7:].strip().encode(), token.encode()):
-                return 403, "invalid bearer token"
+                return "invalid bearer token"
         if key:
             signature = (headers.get("X-Signature") or "").strip().lower()
             signature = signature.removeprefix("sha256=")
             if not signature:
-                return 401, "missing X-Signature header"
-            expected = hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+                return "missing X-Signature header"
+            # the timestamp is signed with the body, so that it cannot be replaced
+            signed = timestamp.encode() + b"." + body if timestamp else body
+            expected = hmac.new(key.encode(), signed, hashlib.sha256).hexdigest()
             if not hmac.compare_digest(signature.encode(), expected.encode()):
-                return 403, "invalid signature"
+                return "invalid signature"
         return None

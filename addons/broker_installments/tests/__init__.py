@@ -4,3 +4,4 @@ from . import test_tasks
 from . import test_webhook
 from . import test_webhook_http
 from . import test_concurrency
+from . import test_access_matrix

@@ -4,7 +4,7 @@ import json
 
 from odoo.tests import TransactionCase
 
-from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.addons.base.models.res_users import name_selection_groups
 
 PAYMENT_URL = "https://pay.broker.example/options"
 REVIEWS_URL = "https://broker.example/reviews"
@@ -26,20 +26,62 @@ TEMPLATES = {
 }
 
 
-def sign(body, key=HMAC_KEY):
-    return "sha256=" + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+# the Sales selection of the user form, weakest first
+SALES_GROUPS = {
+    "salesman": "sales_team.group_sale_salesman",
+    "all_leads": "sales_team.group_sale_salesman_all_leads",
+    "manager": "sales_team.group_sale_manager",
+}
+
+
+def set_sales_role(user, role):
+    """Set the user's Sales access like the Sales selection of the user form: one of SALES_GROUPS or None.
+
+    The form writes its selection field, which drops the other groups of the selection (among them the
+    Administrator level the default user template gives) and links the chosen one.
+    """
+    env = user.env
+    field = name_selection_groups([env.ref(xmlid).id for xmlid in SALES_GROUPS.values()])
+    assert env["res.users"].fields_get([field], ["type"]), "no Sales selection on the user form"
+    user.write({field: env.ref(SALES_GROUPS[role]).id if role else False})
+    return user
+
+
+def new_sales_user(env, login, role, **vals):
+    """Create an internal user as in Settings → Users (the default user template's groups), then set the role."""
+    vals.setdefault("name", login)
+    vals.setdefault("email", f"{login}@broker.example")
+    user = env["res.users"].with_context(no_reset_password=True).create(dict(vals, login=login))
+    return set_sales_role(user, role)
+
+
+def new_portal_user(env, login, partner_name):
+    """Give a customer contact portal access with Odoo's portal wizard, as an administrator does."""
+    partner = env["res.partner"].create({"name": partner_name, "email": f"{login}@customer.example"})
+    wizard = env["portal.wizard"].with_context(active_model="res.partner", active_ids=partner.ids).create({})
+    wizard.user_ids.action_grant_access()
+    user = partner.with_context(active_test=False).user_ids
+    user.login = login
+    return user
+
+
+def sign(body, key=HMAC_KEY, timestamp=None):
+    signed = f"{timestamp}.".encode() + body if timestamp is not None else body
+    return "sha256=" + hmac.new(key.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def event_body(external_id, status, event_time, **extra):
     return json.dumps({"external_id": external_id, "status": status, "event_time": event_time, **extra}).encode()
 
 
-def auth_headers(body, token=TOKEN, key=HMAC_KEY):
+def auth_headers(body, token=TOKEN, key=HMAC_KEY, timestamp=None):
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if timestamp is not None:
+        headers["X-Timestamp"] = str(timestamp)
     if key:
-        headers["X-Signature"] = sign(body, key)
+        headers["X-Signature"] = sign(body, key, timestamp)
     return headers
 
 
@@ -58,18 +100,15 @@ class InstallmentCommon(TransactionCase):
                 "email": "sales@broker.example",
             }
         )
-        cls.user_salesman = mail_new_test_user(
-            cls.env, login="inst_salesman", name="Sergey Salesman", email="salesman@broker.example",
-            groups="sales_team.group_sale_salesman",
-        )  # fmt: skip
-        cls.user_salesman2 = mail_new_test_user(
-            cls.env, login="inst_salesman2", name="Svetlana Salesman", email="salesman2@broker.example",
-            groups="sales_team.group_sale_salesman",
-        )  # fmt: skip
-        cls.user_manager = mail_new_test_user(
-            cls.env, login="inst_manager", name="Maria Manager", email="manager@broker.example",
-            groups="sales_team.group_sale_manager",
-        )  # fmt: skip
+        cls.user_salesman = new_sales_user(
+            cls.env, "inst_salesman", "salesman", name="Sergey Salesman", email="salesman@broker.example"
+        )
+        cls.user_salesman2 = new_sales_user(
+            cls.env, "inst_salesman2", "salesman", name="Svetlana Salesman", email="salesman2@broker.example"
+        )
+        cls.user_manager = new_sales_user(
+            cls.env, "inst_manager", "manager", name="Maria Manager", email="manager@broker.example"
+        )
         cls.provider = cls.env["broker.installment.provider"].create(
             {"name": "Bank A", "code": "BANK_A", "webhook_token": TOKEN, "webhook_hmac_key": HMAC_KEY}
         )

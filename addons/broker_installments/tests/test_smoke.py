@@ -1,12 +1,12 @@
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
+from .common import new_sales_user
 
 
 @tagged("post_install", "-at_install")
 class TestSmoke(TransactionCase):
     def test_sales_manager_opens_providers_and_creates_one(self):
-        user = mail_new_test_user(self.env, login="inst_manager", groups="sales_team.group_sale_manager")
+        user = new_sales_user(self.env, "inst_manager", "manager")
         Provider = self.env["broker.installment.provider"].with_user(user)
         views = Provider.get_views([(False, "list")])
         self.assertIn("list", views["views"])

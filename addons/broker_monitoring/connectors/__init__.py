@@ -5,5 +5,5 @@ from .base import (
     ConnectorTemporaryError,
     MalformedItem,
 )
-from .http_json import HttpJsonConnector
+from .http_json import URL_PROBLEMS, HttpJsonConnector, parse_allowed_hosts, url_problem
 from .jsonl import JsonLinesConnector

@@ -3,14 +3,24 @@ import logging
 import time
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 
-from ..connectors import ConnectorError, ConnectorTemporaryError, HttpJsonConnector, JsonLinesConnector
+from ..connectors import (
+    ConnectorError,
+    ConnectorTemporaryError,
+    HttpJsonConnector,
+    JsonLinesConnector,
+    parse_allowed_hosts,
+    url_problem,
+)
 
 _logger = logging.getLogger(__name__)
 
 # Namespace of the advisory lock that lets one worker at a time fetch a provider.
 LOCK_NAMESPACE = 7_101_001
+# Where the credentials are sent and what the bureau's file holds: system administrators only.
+SYSTEM_FIELDS = frozenset({"connector_type", "url", "api_login", "api_key", "import_file", "import_filename"})
+ALLOWED_HOSTS_PARAM = "broker_monitoring.allowed_hosts"
 
 
 class BrokerMonitoringProvider(models.Model):
@@ -26,8 +36,13 @@ class BrokerMonitoringProvider(models.Model):
         string="Connector",
         required=True,
         default="http_json",
+        groups="base.group_system",
     )
-    url = fields.Char(string="API URL")
+    url = fields.Char(
+        string="API URL",
+        groups="base.group_system",
+        help="Its host must be listed in the system parameter broker_monitoring.allowed_hosts.",
+    )
     api_login = fields.Char(string="Login", groups="base.group_system", copy=False)
     api_key = fields.Char(string="API Key", groups="base.group_system", copy=False)
     timeout = fields.Float(string="Timeout (s)", default=20.0)
@@ -36,8 +51,10 @@ class BrokerMonitoringProvider(models.Model):
     retry_backoff = fields.Float(
         string="Back-off (s)", default=2.0, help="Wait before the first retry; doubled at each further retry."
     )
-    import_file = fields.Binary(string="Signals File", attachment=True, copy=False)
-    import_filename = fields.Char(string="File Name", copy=False)
+    # kept in the record, not in an attachment: Odoo serves a field's attachment by its id to whoever
+    # reads the record, whatever the field's groups
+    import_file = fields.Binary(string="Signals File", attachment=False, copy=False, groups="base.group_system")
+    import_filename = fields.Char(string="File Name", copy=False, groups="base.group_system")
     cursor = fields.Char(
         string="Position", copy=False, help="Where the next fetch resumes; advanced with every committed chunk."
     )
@@ -70,11 +87,57 @@ class BrokerMonitoringProvider(models.Model):
         for provider in self:
             provider.signal_count = counts.get(provider, 0)
 
+    def _check_system_fields(self, fields_set):
+        # field groups guard read and write, but not create: the model refuses them itself
+        if fields_set & SYSTEM_FIELDS and not self.env.su and not self.env.user.has_group("base.group_system"):
+            raise AccessError(
+                self.env._("Only system administrators can set a bureau's connection, credentials or file.")
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_system_fields(set(vals))
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._check_system_fields(set(vals))
         # a new file, endpoint or connector has its own positions: start from the beginning
         if {"import_file", "url", "connector_type"} & set(vals) and "cursor" not in vals:
             vals = dict(vals, cursor=False)
         return super().write(vals)
+
+    @api.model
+    def _allowed_hosts(self):
+        # sudo: the allow-list is a system parameter; only its hosts are read
+        return parse_allowed_hosts(self.env["ir.config_parameter"].sudo().get_param(ALLOWED_HOSTS_PARAM, ""))
+
+    def _url_problem_message(self, url):
+        """Translated reason why the HTTP connector may not call ``url``, or ``None``."""
+        problem = url_problem(url, self._allowed_hosts())
+        if not problem:
+            return None
+        messages = {
+            "empty": self.env._("The provider has no API URL."),
+            "characters": self.env._("User info, backslashes and blanks are not allowed in the API URL."),
+            "invalid": self.env._("The API URL %(url)s is not valid.", url=url),
+            "scheme": self.env._("Only http and https addresses are allowed as the API URL."),
+            "host": self.env._(
+                "The host of %(url)s is not an allowed bureau host. A system administrator lists the allowed "
+                "hosts, comma-separated, in the system parameter %(param)s.",
+                url=url,
+                param=ALLOWED_HOSTS_PARAM,
+            ),
+        }
+        return messages[problem]
+
+    @api.constrains("url", "connector_type")
+    def _check_url(self):
+        # sudo: URL and connector are system fields; the check must see them whoever saves the provider
+        for provider in self.sudo().filtered(lambda p: p.connector_type == "http_json" and p.url):
+            message = provider._url_problem_message(provider.url)
+            if message:
+                raise ValidationError(message)
 
     # ------------------------------------------------------------------ connector
     def _get_connector(self):
@@ -84,12 +147,14 @@ class BrokerMonitoringProvider(models.Model):
         if provider.connector_type == "http_json":
             if not provider.url:
                 raise ConnectorError(self.env._("The provider %(name)s has no API URL.", name=provider.name))
+            # the allow-list may have changed since the URL was saved: the connector checks it again
             return HttpJsonConnector(
                 provider.url,
                 login=provider.api_login,
                 api_key=provider.api_key,
                 page_size=provider.page_size,
                 timeout=provider.timeout,
+                allowed_hosts=self._allowed_hosts(),
             )
         if provider.connector_type == "jsonl":
             content = base64.b64decode(provider.import_file) if provider.import_file else b""

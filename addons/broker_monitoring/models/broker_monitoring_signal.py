@@ -35,12 +35,15 @@ class BrokerMonitoringSignal(models.Model):
     run_id = fields.Many2one("broker.monitoring.run", index="btree_not_null", ondelete="set null")
     external_id = fields.Char(string="External ID", required=True, readonly=True)
     signal_type = fields.Selection(SIGNAL_TYPES, string="Type", required=True, readonly=True)
-    subject_ref = fields.Char(string="Bureau Subject", index=True, readonly=True)
+    # the bureau's identifier of a person (INN, passport) and the raw record: managers only
+    subject_ref = fields.Char(
+        string="Bureau Subject", index=True, readonly=True, groups="broker_crm.group_broker_manager"
+    )
     signal_date = fields.Date(string="Event Date", required=True, readonly=True)
     creditor = fields.Char(readonly=True)
     amount = fields.Monetary(currency_field="currency_id", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
-    payload = fields.Text(string="Raw Payload", readonly=True)
+    payload = fields.Text(string="Raw Payload", readonly=True, groups="broker_crm.group_broker_manager")
     subscription_id = fields.Many2one("broker.monitoring.subscription", index="btree_not_null", readonly=True)
     reason = fields.Selection(REASONS, string="Subscription Reason", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Client", index="btree_not_null", readonly=True)
@@ -70,8 +73,9 @@ class BrokerMonitoringSignal(models.Model):
     @api.depends("signal_type", "partner_id", "subject_ref")
     def _compute_display_name(self):
         labels = dict(self._fields["signal_type"]._description_selection(self.env))
+        show_subject = self._fields["subject_ref"].is_accessible(self.env)
         for signal in self:
-            who = signal.partner_id.name or signal.subject_ref or ""
+            who = signal.partner_id.name or (show_subject and signal.subject_ref) or ""
             signal.display_name = f"{labels.get(signal.signal_type, '')}: {who}"
 
     def write(self, vals):
@@ -95,10 +99,15 @@ class BrokerMonitoringSignal(models.Model):
             raise UserError(self.env._("This signal matches no client on monitoring."))
         lead = self.subscription_id.lead_id
         if not lead or not lead.active or lead.broker_step in DEAL_OVER_STEPS:
-            # routing-grade write on the deal and subscription, for a signal the user can see
+            # reopening a deal or linking a new one to the subscription changes both: the user must be
+            # allowed to, the routing then runs as the system (activities, followers, the new deal)
+            self.subscription_id.check_access("write")
+            if lead:
+                lead.check_access("write")
             self.sudo()._route_win_back()
             lead = self.subscription_id.lead_id
         elif not self.lead_id:
+            lead.check_access("read")
             # sudo: agents may only change follow-up fields; linking the deal they opened is one of them
             self.sudo().lead_id = lead
         return {

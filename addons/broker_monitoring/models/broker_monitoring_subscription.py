@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL, index_exists
 
 from odoo.addons.broker_crm.tools.requisites import is_valid_inn
 
@@ -15,6 +16,7 @@ REASON_MONTHS = {
     "preparing": 6,
     "long_pause": 12,
 }
+ACTIVE_SUBJECT_INDEX = "broker_monitoring_subscription_active_subject_uniq"
 REASONS = [
     ("contract_control", "Contract to credit issue"),
     ("win_back", "Win-back"),
@@ -88,6 +90,34 @@ class BrokerMonitoringSubscription(models.Model):
     signal_ids = fields.One2many("broker.monitoring.signal", "subscription_id", string="Signals")
     signal_count = fields.Integer(compute="_compute_signal_count")
 
+    def init(self):
+        # signals are routed by subject: two running subscriptions of one person would let the
+        # newer one take the other's signals, so the database admits one at a time
+        if not index_exists(self.env.cr, ACTIVE_SUBJECT_INDEX):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX %s ON %s (subject_ref) WHERE active AND state = 'active'",
+                    SQL.identifier(ACTIVE_SUBJECT_INDEX),
+                    SQL.identifier(self._table),
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_lead_access([vals.get("lead_id") for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("lead_id"):
+            self._check_lead_access([vals["lead_id"]])
+        return super().write(vals)
+
+    def _check_lead_access(self, lead_ids):
+        """Watching a deal's client routes the signals into that deal: only for who may change it."""
+        lead_ids = {lead_id for lead_id in lead_ids if lead_id}
+        if lead_ids and not self.env.su:
+            self.env["crm.lead"].browse(lead_ids).check_access("write")
+
     @api.depends("lead_id")
     def _compute_user_id(self):
         for subscription in self:
@@ -111,6 +141,39 @@ class BrokerMonitoringSubscription(models.Model):
                     self.env._("INN %s is not valid: it must have 10 or 12 digits and correct check digits.",
                                subscription.inn)
                 )  # fmt: skip
+
+    @api.constrains("subject_ref", "active", "state")
+    def _check_one_active_per_subject(self):
+        running = self.filtered(lambda s: s.active and s.state == "active" and s.subject_ref)
+        if not running:
+            return
+        # plain SQL, as a search would first flush these very rows into the unique index that this
+        # check words nicely; what this transaction changed since is then read from the cache
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE active AND state = 'active' AND subject_ref = ANY(%s) AND id != ALL(%s)",
+                SQL.identifier(self._table),
+                running.mapped("subject_ref"),
+                running.ids,
+            )
+        )
+        # sudo: the other subscription may be another agent's; only whether it runs is read
+        others = (
+            self.sudo()
+            .browse(row[0] for row in self.env.cr.fetchall())
+            .filtered(lambda s: s.active and s.state == "active")
+            .mapped("subject_ref")
+        )
+        refs = running.mapped("subject_ref")
+        clash = set(others) | {ref for ref in refs if refs.count(ref) > 1}
+        if clash:
+            raise ValidationError(
+                self.env._(
+                    "The client %(subject)s is already on monitoring: a person can have one running "
+                    "subscription only. Ask a manager to hand the existing one over to you.",
+                    subject=", ".join(sorted(clash)),
+                )
+            )
 
     @api.depends("inn", "passport_series", "passport_number", "partner_id")
     def _compute_subject_ref(self):

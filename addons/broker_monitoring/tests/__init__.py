@@ -5,3 +5,6 @@ from . import test_routing
 from . import test_access
 from . import test_subscription
 from . import test_real_transactions
+from . import test_trust_boundaries
+from . import test_access_matrix
+from . import test_demo

@@ -2,7 +2,8 @@
 
 It pages a list of signals by an opaque cursor ``p<offset>`` and can be told
 to misbehave on a given cursor: hang (longer than the client's timeout),
-answer 500, or send a body that is not JSON.
+answer 500, or send a body that is not JSON. With ``redirect_to`` set it
+answers every request with a redirect there.
 """
 
 import contextlib
@@ -23,6 +24,7 @@ class BureauServer:
         self.requests = []  # (cursor, headers) of every request
         self.release = threading.Event()  # ends the hanging handlers at shutdown
         self.on_request = None  # optional callback(cursor) run before answering
+        self.redirect_to = None  # answer every request with a 302 to this URL
         self._lock = threading.Lock()
         server = self
 
@@ -63,6 +65,8 @@ class BureauServer:
             fault = self.faults[cursor].pop(0) if self.faults[cursor] else None
         if self.on_request:
             self.on_request(cursor)
+        if self.redirect_to:
+            return self._send(handler, 302, b"", location=self.redirect_to)
         if fault == "hang":
             self.release.wait(HANG_SECONDS)
             return
@@ -78,10 +82,12 @@ class BureauServer:
         self._send(handler, 200, json.dumps(body).encode())
 
     @staticmethod
-    def _send(handler, status, payload):
+    def _send(handler, status, payload, location=None):
         # the client may have given up (timeout): nothing to answer then
         with contextlib.suppress(OSError):
             handler.send_response(status)
+            if location:
+                handler.send_header("Location", location)
             handler.send_header("Content-Type", "application/json")
             handler.send_header("Content-Length", str(len(payload)))
             handler.end_headers()

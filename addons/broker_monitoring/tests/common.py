@@ -1,6 +1,11 @@
+from odoo import Command
 from odoo.tests import TransactionCase
 
-from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.addons.broker_crm.tests.common import new_broker_user
+
+# every test user's password, for the HTTP tests
+PASSWORD = "Monitoring-2025"
+ALLOWED_HOSTS_PARAM = "broker_monitoring.allowed_hosts"
 
 
 def make_signal(index, signal_type="application", subject="SUBJ-1", **extra):
@@ -17,28 +22,20 @@ def make_signal(index, signal_type="application", subject="SUBJ-1", **extra):
     )
 
 
-class BrokerMonitoringCommon(TransactionCase):
-    """Broker users, a client on monitoring and a provider, shared by the monitoring tests."""
+class BrokerMonitoringSetup:
+    """Broker users, a client and a provider, shared by the monitoring tests (ORM and HTTP ones)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_agent = mail_new_test_user(
-            cls.env, login="mon_agent", name="Anna Agent", email="mon_agent@broker.example",
-            groups="broker_crm.group_broker_agent",
-        )  # fmt: skip
-        cls.user_agent2 = mail_new_test_user(
-            cls.env, login="mon_agent2", name="Boris Agent", email="mon_agent2@broker.example",
-            groups="broker_crm.group_broker_agent",
-        )  # fmt: skip
-        cls.user_manager = mail_new_test_user(
-            cls.env, login="mon_manager", name="Maria Manager", email="mon_manager@broker.example",
-            groups="broker_crm.group_broker_manager",
-        )  # fmt: skip
-        cls.user_admin = mail_new_test_user(
-            cls.env, login="mon_admin", name="Sergey Sysadmin", email="mon_admin@broker.example",
-            groups="broker_crm.group_broker_manager,base.group_system",
-        )  # fmt: skip
+        # users made as an administrator makes them: Settings → Users defaults, then the broker role
+        cls.user_agent = new_broker_user(cls.env, "mon_agent", "agent", name="Anna Agent", password=PASSWORD)
+        cls.user_agent2 = new_broker_user(cls.env, "mon_agent2", "agent", name="Boris Agent", password=PASSWORD)
+        cls.user_manager = new_broker_user(cls.env, "mon_manager", "manager", name="Maria Manager", password=PASSWORD)
+        cls.user_admin = new_broker_user(cls.env, "mon_admin", "manager", name="Sergey Sysadmin", password=PASSWORD)
+        cls.user_admin.groups_id = [Command.link(cls.env.ref("base.group_system").id)]
+        # the test bureaus run on this machine: local addresses pass only when listed
+        cls.env["ir.config_parameter"].set_param(ALLOWED_HOSTS_PARAM, "127.0.0.1")
         cls.provider = cls.env["broker.monitoring.provider"].create(
             {
                 "name": "Test bureau",
@@ -95,3 +92,7 @@ class BrokerMonitoringCommon(TransactionCase):
 
     def _signals(self, provider=None):
         return self.env["broker.monitoring.signal"].search([("provider_id", "=", (provider or self.provider).id)])
+
+
+class BrokerMonitoringCommon(BrokerMonitoringSetup, TransactionCase):
+    pass

@@ -28,11 +28,12 @@ class TestAccess(BrokerMonitoringCommon):
 
     def test_agent_sees_signals_of_own_leads_and_subscriptions_only(self):
         Signal = self.env["broker.monitoring.signal"].with_user(self.user_agent)
-        self.assertEqual(set(Signal.search([]).mapped("subject_ref")), {"OWN", "EXEC", "NOLEAD"})
+        # the bureau subject is for managers: read back as the system what the agent found
+        self.assertEqual(set(Signal.search([]).sudo().mapped("subject_ref")), {"OWN", "EXEC", "NOLEAD"})
         with self.assertRaises(AccessError):
             self.signals["OTHER"].with_user(self.user_agent).read(["creditor"])
         Signal2 = self.env["broker.monitoring.signal"].with_user(self.user_agent2)
-        self.assertEqual(set(Signal2.search([]).mapped("subject_ref")), {"OTHER", "EXEC"})
+        self.assertEqual(set(Signal2.search([]).sudo().mapped("subject_ref")), {"OTHER", "EXEC"})
         Subscription = self.env["broker.monitoring.subscription"].with_user(self.user_agent)
         self.assertEqual(Subscription.search([("id", "in", (self.sub_own | self.sub_other | self.sub_executed
                                                              | self.sub_no_lead).ids)]),

@@ -25,6 +25,9 @@ class TestRealTransactions(TransactionCase):
         self.enterContext(self.server)
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            params = env["ir.config_parameter"]
+            self.allowed_hosts = params.get_param("broker_monitoring.allowed_hosts")
+            params.set_param("broker_monitoring.allowed_hosts", "127.0.0.1")
             self.provider_id = (
                 env["broker.monitoring.provider"]
                 .create({"name": "Committed bureau", "url": self.server.url, "page_size": 3, "timeout": 2.0,
@@ -38,6 +41,9 @@ class TestRealTransactions(TransactionCase):
             cr.execute("DELETE FROM broker_monitoring_signal WHERE provider_id = %s", (self.provider_id,))
             cr.execute("DELETE FROM broker_monitoring_run WHERE provider_id = %s", (self.provider_id,))
             cr.execute("DELETE FROM broker_monitoring_provider WHERE id = %s", (self.provider_id,))
+            api.Environment(cr, SUPERUSER_ID, {})["ir.config_parameter"].set_param(
+                "broker_monitoring.allowed_hosts", self.allowed_hosts
+            )
 
     def _state(self):
         with self.registry.cursor() as cr:

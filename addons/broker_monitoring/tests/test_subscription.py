@@ -48,7 +48,7 @@ class TestSubscriptions(BrokerMonitoringCommon):
             .create({"reason": "preparing"})
         )
         result = wizard.action_confirm()
-        self.assertIn("0 client(s) put on monitoring, 2 already watched", result["params"]["message"])
+        self.assertIn("0 client(s) put on monitoring, 2 already on monitoring", result["params"]["message"])
         self.assertEqual(self.env["broker.monitoring.subscription"].search_count([("lead_id", "in", leads.ids)]), 2)
 
     def test_put_contacts_on_monitoring(self):

@@ -37,6 +37,10 @@ class BrokerMonitoringSubscribeWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
+        # watching a deal routes its client's signals into it: only deals the user may change. The
+        # deals are read as the system, as reading them as the user would silently drop the others
+        # instead of saying no
+        self.sudo().lead_ids.with_env(self.env).check_access("write")
         vals_list = []
         for lead in self.lead_ids:
             if not lead.partner_id:
@@ -47,25 +51,24 @@ class BrokerMonitoringSubscribeWizard(models.TransientModel):
             {"partner_id": partner.id, "user_id": (self.user_id or self.env.user).id} for partner in self.partner_ids
         ]
         Subscription = self.env["broker.monitoring.subscription"]
-        # a client already watched for the same reason keeps their running subscription
-        watched = {
-            (sub.partner_id.id, sub.reason)
-            for sub in Subscription.search(
-                [("partner_id", "in", [v["partner_id"] for v in vals_list]), ("state", "=", "active")]
-            )
-        }
-        todo, seen = [], set()
+        # a client already on monitoring keeps their running subscription (one per person);
+        # sudo: it may be another agent's, only whose client is watched is read
+        watched = set(
+            Subscription.sudo()
+            .search([("partner_id", "in", [v["partner_id"] for v in vals_list]), ("state", "=", "active")])
+            .partner_id.ids
+        )
+        todo = []
         for vals in vals_list:
-            key = (vals["partner_id"], self.reason)
-            if key in watched or key in seen:
+            if vals["partner_id"] in watched:
                 continue
-            seen.add(key)
+            watched.add(vals["partner_id"])
             todo.append(dict(vals, reason=self.reason, date_start=self.date_start, date_end=self.date_end,
                              source="bulk"))  # fmt: skip
         subscriptions = Subscription.create(todo)
         skipped = len(vals_list) - len(todo)
         message = self.env._(
-            "%(count)s client(s) put on monitoring, %(skipped)s already watched for this reason.",
+            "%(count)s client(s) put on monitoring, %(skipped)s already on monitoring.",
             count=len(subscriptions),
             skipped=skipped,
         )

@@ -33,3 +33,20 @@ class BrokerClientVoice(models.Model):
         for voice in self:
             if voice.lead_id.partner_id:
                 voice.partner_id = voice.lead_id.partner_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._broker_check_lead(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._broker_check_lead([vals])
+        return super().write(vals)
+
+    def _broker_check_lead(self, vals_list):
+        """Linking a record to a deal adds to the deal's file: only who may change the deal does it.
+
+        Otherwise the client computed from the deal would show another agent's client.
+        """
+        lead_ids = {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
+        self.env["crm.lead"].browse(lead_ids).check_access("write")

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class BrokerConsultation(models.Model):
@@ -44,6 +45,7 @@ class BrokerConsultation(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._broker_check_vals(vals_list)
         consultations = super().create(vals_list)
         # link the lead's open consultation task, which can then be closed
         activity_type = self.env.ref("broker_service.mail_activity_type_consultation")
@@ -64,5 +66,23 @@ class BrokerConsultation(models.Model):
                 )
             )
             if activity:
+                # sudo: the link is written only here, users cannot set it (see _broker_check_vals)
                 consultation.sudo().activity_id = activity
         return consultations
+
+    def write(self, vals):
+        self._broker_check_vals([vals])
+        return super().write(vals)
+
+    def _broker_check_vals(self, vals_list):
+        """Linking a consultation to a deal adds to the deal's file: only who may change the deal does it.
+
+        Otherwise the client and channel computed from the deal would show another agent's client. The
+        consultation task is linked by the consultation itself, never by hand.
+        """
+        if self.env.su:
+            return
+        if any("activity_id" in vals for vals in vals_list):
+            raise AccessError(self.env._("The consultation task is linked automatically."))
+        lead_ids = {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
+        self.env["crm.lead"].browse(lead_ids).check_access("write")

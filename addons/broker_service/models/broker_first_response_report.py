@@ -19,6 +19,7 @@ class BrokerFirstResponseReport(models.Model):
     avg_minutes = fields.Float(string="Average (min)", readonly=True, aggregator="avg", digits=(16, 1))
 
     def init(self):
+        # only answered leads: the stored minutes of a lead still waiting are 0, not NULL
         tools.drop_view_if_exists(self.env.cr, self._table)
         stats = SQL(
             """
@@ -35,13 +36,15 @@ class BrokerFirstResponseReport(models.Model):
                     SELECT ROW_NUMBER() OVER () AS id, s.* FROM (
                         SELECT 'user' AS dimension, user_id, NULL::integer AS channel_id, %(stats)s
                           FROM crm_lead
-                         WHERE first_response_minutes IS NOT NULL AND active AND user_id IS NOT NULL
+                         WHERE first_response_date IS NOT NULL AND request_date IS NOT NULL
+                           AND active AND user_id IS NOT NULL
                          GROUP BY user_id
                         UNION ALL
                         SELECT 'channel' AS dimension, NULL::integer AS user_id, broker_channel_id AS channel_id,
                                %(stats)s
                           FROM crm_lead
-                         WHERE first_response_minutes IS NOT NULL AND active AND broker_channel_id IS NOT NULL
+                         WHERE first_response_date IS NOT NULL AND request_date IS NOT NULL
+                           AND active AND broker_channel_id IS NOT NULL
                          GROUP BY broker_channel_id
                     ) s
                 )

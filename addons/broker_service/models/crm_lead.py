@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 # Activity types that are internal tasks rather than a contact with the client.
 INTERNAL_ACTIVITY_TYPES = (
@@ -10,6 +10,8 @@ INTERNAL_ACTIVITY_TYPES = (
     "broker_service.mail_activity_type_cadence_control",
 )
 WEEKEND = (5, 6)
+# Figures the service standard records by itself; they feed the managers' first-response report.
+SYSTEM_FIELDS = ("first_response_date", "first_response_escalated")
 
 
 class CrmLead(models.Model):
@@ -105,7 +107,19 @@ class CrmLead(models.Model):
             vals.setdefault("client_initiated_date", today)
             if "user_id" not in vals and channel.user_id:
                 vals["user_id"] = channel.user_id.id
+        self._broker_check_system_fields(vals_list)
         return super().create(vals_list)
+
+    def write(self, vals):
+        self._broker_check_system_fields([vals])
+        return super().write(vals)
+
+    def _broker_check_system_fields(self, vals_list):
+        """An agent does not set the first response of own deals by hand (only managers correct it)."""
+        if self.env.su or not any(fname in vals for vals in vals_list for fname in SYSTEM_FIELDS):
+            return
+        if not self.env.user.has_group("broker_crm.group_broker_manager"):
+            raise AccessError(self.env._("The first response is recorded automatically."))
 
     def _message_post_after_hook(self, message, msg_vals):
         res = super()._message_post_after_hook(message, msg_vals)
@@ -173,7 +187,8 @@ class CrmLead(models.Model):
                     minutes=lead.company_id.broker_first_response_minutes,
                 ),
             )
-        leads.write({"first_response_escalated": True})
+        # sudo: a figure users do not set (see _broker_check_system_fields), whoever runs the scheduler
+        leads.sudo().write({"first_response_escalated": True})
         return leads
 
     # ---------------------------------------------------------------- call-back cadence

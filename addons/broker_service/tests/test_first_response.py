@@ -63,14 +63,14 @@ class TestFirstResponse(BrokerServiceCommon):
         leads = self.env["crm.lead"]
         for minutes in range(1, 11):
             leads |= self._new_deal(source_id=avito.id, name=f"Avito {minutes}")
-            leads[-1:].write(
+            leads[-1:].sudo().write(
                 {
                     "request_date": "2026-11-17 10:00:00",
                     "first_response_date": f"2026-11-17 10:{minutes:02d}:00",
                 }
             )
         other = self._new_deal(user=self.user_agent2, source_id=telegram.id)
-        other.write({"request_date": "2026-11-17 10:00:00", "first_response_date": "2026-11-17 10:03:00"})
+        other.sudo().write({"request_date": "2026-11-17 10:00:00", "first_response_date": "2026-11-17 10:03:00"})
         self.env.flush_all()
         Report = self.env["broker.first.response.report"]
         agent = Report.search([("dimension", "=", "user"), ("user_id", "=", self.user_agent.id)])

@@ -43,8 +43,8 @@ registry.category("web_tour.tours").add("broker_portal_submit_tour", {
             trigger: ".o_broker_portal_deal_page h3:contains('Tour Client LLC')",
         },
         {
-            content: "The portal chatter of the deal is loaded",
-            trigger: "#chatterRoot:shadow .o-mail-Chatter",
+            content: "The messages shared with the broker team are shown",
+            trigger: ".o_broker_partner_messages textarea[name='body']",
         },
     ],
 });
