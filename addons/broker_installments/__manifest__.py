@@ -26,7 +26,11 @@
         "views/broker_installments_menus.xml",
     ],
     "demo": [
+        "demo/res_partner_demo.xml",
         "demo/broker_installment_provider_demo.xml",
+        "demo/product_demo.xml",
+        "demo/sale_order_demo.xml",
+        "demo/broker_installment_application_demo.xml",
     ],
     "installable": True,
 }

@@ -33,5 +33,6 @@
         "demo/broker_consultation_demo.xml",
         "demo/broker_client_voice_demo.xml",
     ],
+    "pre_init_hook": "pre_init_hook",
     "installable": True,
 }

@@ -111,9 +111,9 @@ class BrokerDemo(models.AbstractModel):
 
     @api.model
     def _pay(self, move, date):
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=move.ids
-        ).create({"payment_date": date})._create_payments()
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
+            {"payment_date": date}
+        )._create_payments()
 
     @api.model
     def _sign_act(self, lead, date):

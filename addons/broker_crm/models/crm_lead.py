@@ -450,7 +450,10 @@ class CrmLead(models.Model):
                 data.update(
                     active=True,
                     has_button_access=True,
-                    button_access={"url": f"{self.get_base_url()}{self._broker_portal_url()}", "title": self.env._("Open the deal")},
+                    button_access={
+                        "url": f"{self.get_base_url()}{self._broker_portal_url()}",
+                        "title": self.env._("Open the deal"),
+                    },
                 )
         return groups
 

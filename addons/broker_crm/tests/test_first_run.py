@@ -59,9 +59,7 @@ class TestDemoOffice(TransactionCase):
         if not cls.env.ref("broker_crm.demo_user_agent", raise_if_not_found=False):
             cls.skipTest(cls, "installed without demo data")
         cls.team = cls.env.ref("broker_crm.crm_team_broker")
-        cls.deals = (
-            cls.env["crm.lead"].with_context(active_test=False).search([("team_id", "=", cls.team.id)])
-        )
+        cls.deals = cls.env["crm.lead"].with_context(active_test=False).search([("team_id", "=", cls.team.id)])
 
     def test_a_deal_in_every_step(self):
         active_steps = set(self.deals.filtered("active").mapped("broker_step"))
@@ -121,8 +119,11 @@ class TestBrokerWords(TransactionCase):
         action = self.env["crm.team"].with_user(agent).action_your_pipeline()
         self.assertEqual(action["context"]["default_team_id"], self.team.id)
         self.assertEqual(action["context"]["search_default_team_id"], self.team.id)
-        stages = self.env["crm.lead"].with_user(agent).with_context(**action["context"])._read_group_stage_ids(
-            self.env["crm.stage"], []
+        stages = (
+            self.env["crm.lead"]
+            .with_user(agent)
+            .with_context(**action["context"])
+            ._read_group_stage_ids(self.env["crm.stage"], [])
         )
         self.assertTrue(stages)
         self.assertTrue(all(stages.mapped("broker_step")), "only broker stages are columns of the pipeline")
@@ -137,8 +138,10 @@ class TestBrokerWords(TransactionCase):
         lead.amount_requested = 8_000_000
         self.assertEqual(lead.expected_revenue, 8_000_000 * lead.fee_percent / 100 + lead.fee_fixed)
         # leads of other teams keep Odoo's own figure
-        other = self.env["crm.lead"].create({"name": "Tables", "type": "opportunity", "expected_revenue": 1234,
-                                             "team_id": self.env.ref("sales_team.team_sales_department").id})  # fmt: skip
+        sales_team = self.env.ref("sales_team.team_sales_department")
+        other = self.env["crm.lead"].create(
+            {"name": "Tables", "type": "opportunity", "expected_revenue": 1234, "team_id": sales_team.id}
+        )
         self.assertEqual(other.expected_revenue, 1234)
 
     def test_sales_buttons_are_hidden_on_broker_deals(self):
@@ -151,8 +154,10 @@ class TestBrokerWords(TransactionCase):
 
     def test_partner_notification_links_the_portal(self):
         manager = new_broker_user(self.env, "notify_manager", "manager")
-        referral = self.env["res.partner"].with_user(manager).create(
-            {"name": "Notify Ref", "is_company": True, "is_broker_partner": True}
+        referral = (
+            self.env["res.partner"]
+            .with_user(manager)
+            .create({"name": "Notify Ref", "is_company": True, "is_broker_partner": True})
         )
         portal_user = new_portal_partner_user(self.env(user=manager), "notify_portal", referral)
         lead = self.env["crm.lead"].with_user(manager).create({

@@ -5,3 +5,4 @@ from . import test_webhook
 from . import test_webhook_http
 from . import test_concurrency
 from . import test_access_matrix
+from . import test_demo

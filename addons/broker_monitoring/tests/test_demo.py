@@ -48,7 +48,9 @@ class TestDemo(TransactionCase):
         contract = self._ref("broker_monitoring.monitoring_subscription_demo_contract")
         self.assertEqual(contract.lead_id, self._ref("broker_crm.lead_demo_support"))
         self.assertEqual(contract.user_id, self.agent)
-        self.assertEqual(contract.partner_id, contract.lead_id.partner_id)
+        # the INN is the company's: the company is watched, not its contact person
+        self.assertEqual(contract.partner_id, contract.lead_id.partner_id.commercial_partner_id)
+        self.assertEqual(contract.partner_id.name, "АО «Технопарк»")
         self.assertGreater(contract.days_left, 0)
         self.assertEqual(self._ref("broker_monitoring.monitoring_subscription_demo_expired").days_left, 0)
 
@@ -76,7 +78,9 @@ class TestDemo(TransactionCase):
             {"ebk-2026-118404", "ebk-2026-118407"},
         )
         not_routed = self.signals.filtered(lambda s: s.state == "not_routed")
-        self.assertEqual(set(not_routed.mapped("external_id")), {"ebk-2026-118401", "ebk-2026-118402", "ebk-2026-118403"})
+        self.assertEqual(
+            set(not_routed.mapped("external_id")), {"ebk-2026-118401", "ebk-2026-118402", "ebk-2026-118403"}
+        )
 
     def test_credit_issued_elsewhere_on_the_deal_in_credit_support(self):
         lead = self._ref("broker_crm.lead_demo_support")

@@ -178,7 +178,9 @@ class TestRouting(BrokerMonitoringCommon):
         rows = {
             row["reason"]: row
             for row in Report.read_group(
-                [], ["signal_count:sum", "contacted_count:sum", "reopened_count:sum", "issued_count:sum"], ["reason"]
+                [("subscription_id.partner_id", "=", self.client.id)],
+                ["signal_count:sum", "contacted_count:sum", "reopened_count:sum", "issued_count:sum"],
+                ["reason"],
             )
         }
         self.assertEqual(

@@ -94,9 +94,15 @@ class TestSubscriptions(BrokerMonitoringCommon):
                 "Line 11: the same person appears earlier in the file",
             ],
         )
-        self.assertFalse(self.env["broker.monitoring.subscription"].search([("source", "=", "import")]))
+        self.assertFalse(
+            self.env["broker.monitoring.subscription"].search(
+                [("source", "=", "import"), ("user_id", "=", self.user_manager.id)]
+            )
+        )
         wizard.action_import()
-        imported = self.env["broker.monitoring.subscription"].search([("source", "=", "import")], order="id")
+        imported = self.env["broker.monitoring.subscription"].search(
+            [("source", "=", "import"), ("user_id", "=", self.user_manager.id)], order="id"
+        )
         self.assertRecordValues(
             imported,
             [{"subject_ref": "4610123456", "reason": "win_back", "user_id": self.user_manager.id,
@@ -144,7 +150,11 @@ class TestSubscriptions(BrokerMonitoringCommon):
         with self.assertRaises(UserError):
             not_utf8.action_validate()
         self.assertEqual(self.env["res.partner"].search_count([]), partners_before)
-        self.assertFalse(self.env["broker.monitoring.subscription"].search([("source", "=", "import")]))
+        self.assertFalse(
+            self.env["broker.monitoring.subscription"].search(
+                [("source", "=", "import"), ("user_id", "=", self.user_manager.id)]
+            )
+        )
 
     def test_agents_cannot_import_a_mass_base(self):
         with self.assertRaises(AccessError):

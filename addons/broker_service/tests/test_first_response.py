@@ -83,3 +83,17 @@ class TestFirstResponse(BrokerServiceCommon):
         self.assertAlmostEqual(channel.p90_minutes, 9.1)
         agent2 = Report.search([("dimension", "=", "user"), ("user_id", "=", self.user_agent2.id)])
         self.assertEqual((agent2.median_minutes, agent2.p90_minutes), (3.0, 3.0))
+
+
+@tagged("post_install", "-at_install")
+class TestInstallOnExistingLeads(BrokerServiceCommon):
+    def test_leads_older_than_the_addon_are_not_overdue(self):
+        """Installed data only: leads that existed before the addon have no request time."""
+        older = self.env["crm.lead"].search(
+            [("create_date", "<", self.env.ref("broker_service.broker_channel_phone").create_date)]
+        )
+        if not older:
+            self.skipTest("no lead predates the addon in this database")
+        self.assertFalse(any(older.mapped("request_date")))
+        overdue = self.env["crm.lead"].search([("first_response_overdue", "=", True), ("id", "in", older.ids)])
+        self.assertFalse(overdue, "old leads are neither overdue nor escalated after installing the addon")
