@@ -38,6 +38,7 @@
     "demo": [
         "demo/res_users_demo.xml",
         "demo/broker_credit_product_demo.xml",
+        "demo/res_partner_demo.xml",
         "demo/crm_lead_demo.xml",
         "demo/broker_demo_data.xml",
     ],

@@ -56,7 +56,8 @@ class BrokerDemo(models.AbstractModel):
             raw = pdf.read()
         for lead in deals.filtered(lambda d: STEP_INDEX.get(d.broker_step, -1) >= STEP_INDEX["documents"]):
             for line in lead.document_ids.filtered(lambda line: line.state == "missing"):
-                line._attach_files([(f"{line.document_type_id.name}.pdf", raw, "application/pdf")])
+                name = line.document_type_id.with_context(lang="ru_RU").name
+                line._attach_files([(f"{name}.pdf", raw, "application/pdf")])
 
     @api.model
     def _check_criteria(self, deals):

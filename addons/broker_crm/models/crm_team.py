@@ -21,4 +21,7 @@ class CrmTeam(models.Model):
             context["default_team_id"] = broker_team.id
         if context.get("default_team_id") == broker_team.id:
             context["search_default_team_id"] = broker_team.id
+            # the director follows every deal of the team, not only her own
+            if self.env.user.has_group("broker_crm.group_broker_manager"):
+                context.pop("search_default_assigned_to_me", None)
         return action

@@ -36,9 +36,7 @@ class TestDemo(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.applications = {
-            state: cls.env.ref(DEMO + state, raise_if_not_found=False) for state in STATUS_CODES
-        }
+        cls.applications = {state: cls.env.ref(DEMO + state, raise_if_not_found=False) for state in STATUS_CODES}
         cls.parts = cls.env.ref("broker_installments.installment_provider_demo_parts", raise_if_not_found=False)
 
     def setUp(self):
@@ -58,6 +56,8 @@ class TestDemo(TransactionCase):
             self.assertEqual(application.amount, application.order_id.amount_total)
         self.assertEqual(len({app.partner_id for app in self.applications.values()}), len(STATUS_CODES))
         self.assertEqual(self.applications["approved"].order_id.state, "sale")
+        # the customer applies for the price of the course itself
+        self.assertEqual(self.applications["not_sent"].amount, 34900)
 
     def test_tasks_follow_the_status_rules(self):
         admin = self.env.ref("base.user_admin")
@@ -94,7 +94,9 @@ class TestDemo(TransactionCase):
             for letter in letters:
                 self.assertEqual(letter.template_id, self.env.ref(TEMPLATES[letter.state]))
                 self.assertEqual(letter.send_state, "sent")
-                self.assertEqual((letter.message_id.model, letter.message_id.res_id), ("sale.order", letter.order_id.id))
+                self.assertEqual(
+                    (letter.message_id.model, letter.message_id.res_id), ("sale.order", letter.order_id.id)
+                )
         # written in Russian, with the office's links and contacts
         body = str(self.applications["not_sent"].letter_ids.message_id.body)
         self.assertIn("Здравствуйте", body)

@@ -198,12 +198,13 @@ class TestInstallmentAccess(InstallmentCommon):
         Application = self.env["broker.installment.application"]
         self.assertEqual(Application.with_user(self.user_salesman).search([]), mine)
         self.assertEqual(Application.with_user(self.user_salesman2).search([]), theirs)
-        self.assertEqual(Application.with_user(self.user_manager).search([]), mine | theirs)
+        # the manager sees every application, the demo office's too
+        self.assertEqual(Application.with_user(self.user_manager).search([]), Application.search([]))
         with self.assertRaises(AccessError):
             theirs.with_user(self.user_salesman).read(["state"])
         Task = self.env["broker.installment.task"]
         self.assertEqual(Task.with_user(self.user_salesman).search([]), mine.task_ids)
-        self.assertEqual(Task.with_user(self.user_manager).search([]), (mine | theirs).sudo().task_ids)
+        self.assertEqual(Task.with_user(self.user_manager).search([]), Task.search([]))
 
     def test_salesperson_archives_but_cannot_delete(self):
         application = self._application()

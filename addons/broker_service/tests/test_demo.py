@@ -65,7 +65,7 @@ class TestDemo(TransactionCase):
             self.assertEqual(consultation.channel_id, lead.broker_channel_id)
             self.assertTrue(CYRILLIC.search(consultation.summary) and CYRILLIC.search(consultation.outcome))
         self.assertEqual(set(self.consultations.mapped("mode")), {"online", "offline"})
-        smirnova = self.env.ref("broker_service.demo_client_smirnova")
+        smirnova = self.env.ref("broker_crm.demo_client_smirnova")
         self.assertEqual(
             smirnova.broker_consultation_ids, self.consultations.filtered(lambda c: c.partner_id == smirnova)
         )
@@ -168,7 +168,7 @@ class TestDemo(TransactionCase):
             self.assertEqual(seen, self.consultations)
 
     def test_personal_notes(self):
-        client = self.env.ref("broker_service.demo_client_ivanov")
+        client = self.env.ref("broker_crm.demo_client_ivanov")
         self.assertTrue(CYRILLIC.search(client.with_user(self.agent).broker_personal_notes))
         self.assertEqual(self.env.ref("broker_crm.lead_demo_range").partner_id, client)
         # personal data of the client: not for the accountant
