@@ -429,11 +429,12 @@ class CrmLead(models.Model):
     def _get_view(self, view_id=None, view_type="form", **options):
         arch, view = super()._get_view(view_id, view_type, **options)
         if view_type == "form":
-            # a credit deal is not sold with a quotation: hide the Sales buttons (when Sales is
-            # installed) on deals of the broker pipeline
+            # a credit deal is not sold with a quotation, and its client's data is not sent out to
+            # be "enriched" (152-FZ): hide these buttons, when their apps are installed, on deals of
+            # the broker pipeline
             for node in arch.xpath(
                 "//button[@name='action_sale_quotations_new' or @name='action_view_sale_quotation' "
-                "or @name='action_view_sale_order' or @name='action_new_quotation']"
+                "or @name='action_view_sale_order' or @name='action_new_quotation' or @name='iap_enrich']"
             ):
                 condition = node.get("invisible")
                 node.set("invisible", f"({condition}) or broker_step" if condition else "broker_step")
