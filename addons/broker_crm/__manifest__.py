@@ -25,6 +25,8 @@
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
+        "views/broker_consent_views.xml",
+        "report/res_partner_personal_data_report.xml",
         "views/broker_crm_menus.xml",
         "views/portal_templates.xml",
         "views/res_partner_portal_views.xml",

@@ -1,11 +1,14 @@
 import re
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize
 
 from ..tools.requisites import is_valid_inn, is_valid_ogrn, is_valid_phone
+from .broker_consent import CREDIT_HISTORY_MONTHS
 from .crm_stage import STEP_INDEX
 
 # Documents are analysed "from a few hours to two working days".
@@ -86,6 +89,13 @@ class CrmLead(models.Model):
         string="Issued Amount", currency_field="company_currency", tracking=True, copy=False
     )
     date_issued = fields.Date(string="Issued On", tracking=True, copy=False)
+    loan_term_months = fields.Integer(
+        string="Loan Term (months)",
+        tracking=True,
+        copy=False,
+        help="Term of the issued loan contract: the client's credit history consent stays valid until it ends "
+        "(218-FZ art. 6).",
+    )
 
     # ---------------------------------------------------------------- pre-analysis
     criterion_ids = fields.One2many("broker.lead.criterion", "lead_id", string="Criteria")
@@ -407,6 +417,8 @@ class CrmLead(models.Model):
         res = super().write(vals)
         if "credit_product_id" in vals:
             self.filtered("credit_product_id")._sync_product_checklists()
+        if {"date_issued", "loan_term_months", "partner_id"} & set(vals):
+            self._broker_extend_consents()
         if "act_signed_date" in vals:
             # sudo: agents record the signed act; the commission it makes due is the accountants' side
             self.sudo().commission_ids._sync()
@@ -423,6 +435,33 @@ class CrmLead(models.Model):
             return super().unlink()
         self.action_archive()
         return True
+
+    def _broker_extend_consents(self):
+        """A loan contract concluded within a credit history consent's 6 months keeps it valid until
+        the contract ends (218-FZ art. 6)."""
+        issued = self.filtered(lambda lead: lead.partner_id and lead.date_issued and lead.loan_term_months)
+        if not issued:
+            return
+        # sudo: the validity of the client's consent follows the loan recorded on the deal
+        consents = (
+            self.env["broker.consent"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", issued.partner_id.ids),
+                    ("kind", "=", "credit_history"),
+                    ("withdrawn_on", "=", False),
+                ]
+            )
+        )
+        for lead in issued:
+            end = lead.date_issued + relativedelta(months=lead.loan_term_months)
+            for consent in consents.filtered(lambda c, lead=lead: c.partner_id == lead.partner_id):
+                within = consent.date_given <= lead.date_issued <= consent.date_given + relativedelta(
+                    months=CREDIT_HISTORY_MONTHS
+                )
+                if within and (not consent.loan_end_date or consent.loan_end_date < end):
+                    consent.loan_end_date = end
 
     # ================================================================ views and notifications
     @api.model

@@ -1,5 +1,13 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+
+# Personal fields of a client contact (152-FZ): erased on withdrawal, see _broker_erase_personal_data.
+PARTNER_PERSONAL_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city", "website", "function", "comment")
+# Personal fields of a deal about the client.
+LEAD_PERSONAL_FIELDS = (
+    "contact_name", "email_from", "phone", "mobile", "street", "street2", "zip", "city", "description",
+    "passport_series", "passport_number", "passport_issued_by", "passport_issue_date", "passport_division_code",
+)
 
 RATE_GROUPS = "broker_crm.group_broker_manager,broker_crm.group_broker_accountant"
 
@@ -16,6 +24,10 @@ class ResPartner(models.Model):
         help="Used instead of the company's rate when 'Own Commission Rate' is set.",
     )  # fmt: skip
     referred_lead_ids = fields.One2many("crm.lead", "referral_partner_id", string="Referred Deals")
+    broker_consent_ids = fields.One2many("broker.consent", "partner_id", string="Consents")
+    broker_erased_on = fields.Datetime(
+        string="Personal Data Erased On", readonly=True, copy=False, groups="broker_crm.group_broker_manager"
+    )
     referred_lead_count = fields.Integer(compute="_compute_referred_lead_count")
 
     @api.depends("referred_lead_ids")
@@ -90,6 +102,92 @@ class ResPartner(models.Model):
             ):
                 self._broker_refuse_partner_change()
         return super().write(vals)
+
+    # ---------------------------------------------------------------- consents (152-FZ, 218-FZ)
+    def _broker_consent_valid(self, kind, date_from=None, date_to=None):
+        """The partners among self holding a valid consent of ``kind`` for the whole period."""
+        date_from = date_from or fields.Date.context_today(self)
+        domain = [
+            ("partner_id", "in", self.ids),
+            ("kind", "=", kind),
+            ("withdrawn_on", "=", False),
+            ("date_given", "<=", date_from),
+            "|",
+            ("valid_until", "=", False),
+            ("valid_until", ">=", date_to or date_from),
+        ]
+        # sudo: only whether a consent exists is read, whoever asks (routing jobs, portal, agents)
+        return self.env["broker.consent"].sudo().search(domain).partner_id & self
+
+    def _broker_consent_withdrawn(self, kinds):
+        """Stop what the withdrawn consents allowed; addons add their own processing (monitoring)."""
+        return True
+
+    def action_broker_erase_personal_data(self):
+        """A manager erases a client's personal data before the retention period is over."""
+        if not self.env.user.has_group("broker_crm.group_broker_manager"):
+            raise AccessError(self.env._("Only a broker manager erases a client's personal data."))
+        self._broker_erase_personal_data(reason="manager")
+        return True
+
+    def _broker_erase_personal_data(self, reason="withdrawal"):
+        """Erase the personal data held about these clients, keeping accounting intact.
+
+        Invoices, acts, commissions and their partner bills keep their amounts and numbers (402-FZ
+        art. 29 requires keeping them); the contact is anonymised, the deals lose the client's
+        personal fields and the files received from the client. Each addon adds its own data
+        (bureau signals, service notes) by extending this method and the returned categories.
+        """
+        categories = []
+        # sudo: erasure reaches every record about the client, whoever triggered it (the daily job
+        # or a manager); what is erased is fixed here and logged
+        partners = self.sudo()
+        leads = (
+            self.env["crm.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", partners.ids)])
+        )
+        if leads:
+            files = (
+                self.env["ir.attachment"]
+                .sudo()
+                .search([("res_model", "=", "crm.lead"), ("res_id", "in", leads.ids), ("res_field", "=", False)])
+            )
+            # the signed contract and act are kept (scan fields), the client's documents go
+            files.unlink()
+            leads.document_ids.write({"attachment_ids": [fields.Command.clear()]})
+            leads.write(dict.fromkeys(LEAD_PERSONAL_FIELDS, False))
+            # the INN of an individual is personal data; a company's is not
+            leads.filtered(lambda lead: lead.client_type == "individual").client_inn = False
+            categories.append(self.env._("deals: contact details, passport, INN, notes, %(count)s files", count=len(files)))
+        persons = partners.filtered(lambda p: not p.is_company)
+        for partner in persons:
+            partner.write(
+                dict.fromkeys(PARTNER_PERSONAL_FIELDS, False)
+                | {"name": self.env._("Erased client %(id)s", id=partner.id), "vat": False, "image_1920": False}
+            )
+        if persons:
+            categories.append(self.env._("contact: name, e-mail, phones, address, INN, notes, photo"))
+        logs = []
+        for partner in partners:
+            extra = partner._broker_erase_extra_data()
+            logs.append(
+                {
+                    "partner_id": partner.id,
+                    "user_id": self.env.user.id,
+                    "reason": reason,
+                    "categories": "\n".join(categories + extra) or self.env._("nothing held"),
+                }
+            )
+        partners.write({"broker_erased_on": fields.Datetime.now()})
+        self.env["broker.erasure.log"].sudo().create(logs)
+        partners.message_post(body=self.env._("Personal data erased."))
+        return True
+
+    def _broker_erase_extra_data(self):
+        """Erase what other addons hold about this client; returns the erased categories."""
+        return []
 
     def unlink(self):
         # Clients and partners are never lost by a click: users other than administrators archive them.

@@ -1,1 +1,2 @@
 from . import broker_stage_funnel
+from . import report_personal_data
