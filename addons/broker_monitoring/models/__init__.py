@@ -6,3 +6,5 @@ from . import broker_monitoring_rejection
 from . import broker_monitoring_signal
 from . import broker_monitoring_funnel_report
 from . import crm_lead
+from . import broker_consent
+from . import res_partner

@@ -272,6 +272,9 @@ class BrokerMonitoringSignal(models.Model):
         notes = {
             "none": self.env._("No subscription for this subject."),
             "off": self.env._("Client is not on monitoring (subscription expired or cancelled)."),
+            "no_consent": self.env._(
+                "No valid consent of the client to request the credit history (218-FZ art. 6): stored only."
+            ),
             "no_rule": self.env._("No routing rule: stored only."),
             "inbox": self.env._("Mass base: in the inbox, no activity."),
         }
@@ -288,6 +291,16 @@ class BrokerMonitoringSignal(models.Model):
             for ref, sub in subscriptions.items()
         }
         rules = {key: (rule.id, rule.action) for key, rule in rules.items()}
+        # the consent must be valid now and on the event's date; one query per distinct later date
+        partners = self.env["res.partner"].browse({sub.partner_id.id for sub in subscriptions.values()})
+        consented = {}
+
+        def has_consent(partner_id, signal_date):
+            day = max(today, signal_date)
+            if day not in consented:
+                consented[day] = set(partners._broker_consent_valid("credit_history", today, day).ids)
+            return partner_id in consented[day]
+
         for vals in vals_list:
             fact = facts.get(vals["subject_ref"])
             vals["state"] = "not_routed"
@@ -303,6 +316,9 @@ class BrokerMonitoringSignal(models.Model):
             )
             if not fact["monitored"]:
                 vals["route_note"] = notes["off"]
+                continue
+            if not has_consent(fact["partner_id"], vals["signal_date"]):
+                vals["route_note"] = notes["no_consent"]
                 continue
             rule_id, action = rules.get((vals["signal_type"], fact["reason"]), (False, "none"))
             if action == "none":

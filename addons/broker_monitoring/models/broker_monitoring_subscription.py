@@ -1,10 +1,12 @@
 import re
+from collections import defaultdict
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.tools import SQL, index_exists
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_date, index_exists
 
 from odoo.addons.broker_crm.tools.requisites import is_valid_inn
 
@@ -16,6 +18,8 @@ REASON_MONTHS = {
     "preparing": 6,
     "long_pause": 12,
 }
+# Changes that start or stretch a running period: the client's consent must cover it again.
+CONSENT_FIELDS = {"partner_id", "date_start", "date_end", "state", "active"}
 ACTIVE_SUBJECT_INDEX = "broker_monitoring_subscription_active_subject_uniq"
 REASONS = [
     ("contract_control", "Contract to credit issue"),
@@ -60,7 +64,8 @@ class BrokerMonitoringSubscription(models.Model):
         readonly=False,
         tracking=True,
         help="Defaults from the reason: 3 months for contract control, 6 for win-back and preparing, "
-        "12 for existing clients and long pauses.",
+        "12 for existing clients and long pauses; never later than the client's credit history consent "
+        "(218-FZ art. 6: 6 months, or the term of a loan concluded within them).",
     )
     state = fields.Selection(
         [("active", "Active"), ("expired", "Expired"), ("cancelled", "Cancelled")],
@@ -105,12 +110,71 @@ class BrokerMonitoringSubscription(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_lead_access([vals.get("lead_id") for vals in vals_list])
-        return super().create(vals_list)
+        subscriptions = super().create(vals_list)
+        subscriptions._apply_consent()
+        return subscriptions
 
     def write(self, vals):
         if vals.get("lead_id"):
             self._check_lead_access([vals["lead_id"]])
-        return super().write(vals)
+        result = super().write(vals)
+        if CONSENT_FIELDS & set(vals) and not self.env.context.get("broker_consent_applied"):
+            self._apply_consent()
+        return result
+
+    # ---------------------------------------------------------------- consent (218-FZ art. 6)
+    def _consent_ends(self):
+        """Subscription -> last day its client's credit history consent covers from the start, or None.
+
+        A consent covers the period when it was given on or before the start, is not withdrawn and
+        is still valid on the start; the latest of such consents decides.
+        """
+        today = fields.Date.context_today(self)
+        partner_ids = {sub.partner_id._origin.id for sub in self if sub.partner_id}
+        # sudo: only the dates of the client's consents are read, whoever watches the client
+        consents = (
+            self.env["broker.consent"]
+            .sudo()
+            .search([("partner_id", "in", list(partner_ids)), ("kind", "=", "credit_history"),
+                     ("withdrawn_on", "=", False)])
+        )  # fmt: skip
+        by_partner = defaultdict(list)
+        for consent in consents:
+            by_partner[consent.partner_id.id].append((consent.date_given, consent.valid_until or date.max))
+        ends = {}
+        for subscription in self:
+            start = subscription.date_start or today
+            covering = [
+                until for given, until in by_partner[subscription.partner_id._origin.id] if given <= start <= until
+            ]
+            ends[subscription] = max(covering) if covering else None
+        return ends
+
+    def _apply_consent(self):
+        """A running subscription needs the client's consent from its start; its end is capped to it."""
+        running = self.filtered(lambda s: s.active and s.state == "active")
+        if not running:
+            return
+        ends = running._consent_ends()
+        missing = running.filtered(lambda s: not ends[s])
+        if missing:
+            # sudo: the names of the clients the user is subscribing, to say whose consent is missing
+            names = missing.partner_id.sudo().mapped("display_name")
+            raise UserError(
+                self.env._(
+                    "No valid consent of %(clients)s to request the credit history on %(date)s: record the "
+                    "client's signed consent (218-FZ art. 6) before putting them on monitoring.",
+                    clients=", ".join(names),
+                    date=", ".join(format_date(self.env, d) for d in sorted(set(missing.mapped("date_start")))),
+                )
+            )
+        by_end = defaultdict(self.browse)
+        for subscription in running:
+            if not subscription.date_end or subscription.date_end > ends[subscription]:
+                by_end[ends[subscription]] |= subscription
+        for end, subscriptions in by_end.items():
+            # the planned end follows the consent: monitoring beyond it would be unlawful
+            subscriptions.with_context(broker_consent_applied=True).write({"date_end": end})
 
     def _check_lead_access(self, lead_ids):
         """Watching a deal's client routes the signals into that deal: only for who may change it."""
@@ -126,12 +190,15 @@ class BrokerMonitoringSubscription(models.Model):
             elif not subscription.user_id:
                 subscription.user_id = self.env.user
 
-    @api.depends("reason", "date_start")
+    @api.depends("reason", "date_start", "partner_id")
     def _compute_date_end(self):
+        ends = self._consent_ends()
         for subscription in self:
             months = REASON_MONTHS.get(subscription.reason)
             if subscription.date_start and months:
-                subscription.date_end = subscription.date_start + relativedelta(months=months)
+                end = subscription.date_start + relativedelta(months=months)
+                # never beyond the client's credit history consent (218-FZ art. 6)
+                subscription.date_end = min(end, ends[subscription] or end)
 
     @api.constrains("inn")
     def _check_inn(self):
@@ -236,6 +303,22 @@ class BrokerMonitoringSubscription(models.Model):
         action["domain"] = [("subscription_id", "in", self.ids)]
         action["context"] = {}
         return action
+
+    def _end_unconsented(self, state):
+        """End the running subscriptions among self whose client holds no valid consent today."""
+        running = self.filtered(lambda s: s.active and s.state == "active")
+        consented = running.partner_id._broker_consent_valid("credit_history")
+        ended = running.filtered(lambda s: s.partner_id not in consented)
+        if ended:
+            ended.with_context(broker_consent_applied=True).write({"state": state})
+            for subscription in ended:
+                subscription.message_post(
+                    body=self.env._(
+                        "Monitoring ended: the client's consent to request the credit history is no longer "
+                        "valid (218-FZ art. 6)."
+                    )
+                )
+        return ended
 
     @api.model
     def _cron_expire(self):

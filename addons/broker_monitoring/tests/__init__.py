@@ -8,3 +8,4 @@ from . import test_real_transactions
 from . import test_trust_boundaries
 from . import test_access_matrix
 from . import test_demo
+from . import test_consent

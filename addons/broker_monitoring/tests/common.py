@@ -1,4 +1,6 @@
-from odoo import Command
+import base64
+
+from odoo import Command, fields
 from odoo.tests import TransactionCase
 
 from odoo.addons.broker_crm.tests.common import new_broker_user
@@ -6,6 +8,8 @@ from odoo.addons.broker_crm.tests.common import new_broker_user
 # every test user's password, for the HTTP tests
 PASSWORD = "Monitoring-2025"
 ALLOWED_HOSTS_PARAM = "broker_monitoring.allowed_hosts"
+# the scan of a signed consent
+CONSENT_SCAN = base64.b64encode(b"%PDF-1.4\n% signed consent to request the credit history\n")
 
 
 def make_signal(index, signal_type="application", subject="SUBJ-1", **extra):
@@ -70,7 +74,30 @@ class BrokerMonitoringSetup:
         )
 
     @classmethod
-    def _subscribe(cls, subject="SUBJ-1", reason="contract_control", **vals):
+    def _consent(cls, partner=None, date_given="2025-03-01", **vals):
+        """The client's signed consent to request their credit history (218-FZ art. 6)."""
+        return cls.env["broker.consent"].create(
+            dict(
+                {
+                    "partner_id": (partner or cls.client).id,
+                    "kind": "credit_history",
+                    "purpose": "Credit history request and bureau monitoring",
+                    "date_given": date_given,
+                    "method": "paper",
+                    "document": CONSENT_SCAN,
+                    "document_name": "consent.pdf",
+                },
+                **vals,
+            )
+        )
+
+    @classmethod
+    def _subscribe(cls, subject="SUBJ-1", reason="contract_control", consent=True, **vals):
+        """Subscribe the client; unless told otherwise, they sign the consent on the start day first."""
+        partner = cls.env["res.partner"].browse(vals.get("partner_id") or cls.client.id)
+        start = fields.Date.to_date(vals.get("date_start", "2025-03-01"))
+        if consent and not partner._broker_consent_valid("credit_history", start):
+            cls._consent(partner, min(start, fields.Date.today()))
         return cls.env["broker.monitoring.subscription"].create(
             dict(
                 {

@@ -117,6 +117,10 @@ class TestMonitoringAccessMatrix(HttpCase):
             {"name": "Matrix deal", "type": "opportunity", "team_id": team.id, "partner_id": client.id,
              "user_id": cls.users["agent"].id, "referral_partner_id": referral_a.id}
         )  # fmt: skip
+        env["broker.consent"].create(
+            [{"partner_id": partner.id, "kind": "credit_history", "method": "sms",
+              "purpose": "Credit history request and bureau monitoring"} for partner in client | cls.other_client]
+        )  # fmt: skip
         subscription = env["broker.monitoring.subscription"].create(
             {"partner_id": client.id, "lead_id": deal.id, "user_id": cls.users["agent"].id, "reason": "existing",
              "inn": INN}

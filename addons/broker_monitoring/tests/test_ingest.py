@@ -15,6 +15,10 @@ class TestIngest(BrokerMonitoringCommon):
     def test_queries_per_thousand_signals_are_bounded(self):
         """1,000 routed signals cost a fixed number of queries, not one per signal."""
         clients = self.env["res.partner"].create([{"name": f"Client {i}"} for i in range(100)])
+        self.env["broker.consent"].create(
+            [{"partner_id": c.id, "kind": "credit_history", "method": "sms", "date_given": "2025-03-01",
+              "purpose": "Credit history request and bureau monitoring"} for c in clients]
+        )  # fmt: skip
         subscriptions = self.env["broker.monitoring.subscription"].create(
             [{"partner_id": c.id, "reason": "existing", "subject_ref": f"S{i}", "user_id": self.user_agent.id,
               "date_start": "2025-03-01"} for i, c in enumerate(clients)]

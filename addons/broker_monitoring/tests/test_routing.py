@@ -152,8 +152,9 @@ class TestRouting(BrokerMonitoringCommon):
         }
         self.assertEqual(
             {reason: str(sub.date_end) for reason, sub in subscriptions.items()},
-            {"contract_control": "2025-03-01", "win_back": "2025-06-01", "existing": "2025-12-01",
-             "preparing": "2025-06-01", "long_pause": "2025-12-01"},
+            {"contract_control": "2025-03-01", "win_back": "2025-06-01", "existing": "2025-06-01",
+             "preparing": "2025-06-01", "long_pause": "2025-06-01"},
+            "12 months are capped to the consent's 6 (218-FZ art. 6)",
         )  # fmt: skip
         self.env["broker.monitoring.subscription"]._cron_expire()
         self.assertEqual(subscriptions["contract_control"].state, "expired")
@@ -162,7 +163,8 @@ class TestRouting(BrokerMonitoringCommon):
         subscriptions["contract_control"].action_renew()
         self.assertEqual(subscriptions["contract_control"].state, "active")
         self.assertEqual(str(subscriptions["contract_control"].date_start), "2025-03-15")
-        self.assertEqual(str(subscriptions["contract_control"].date_end), "2025-06-15")
+        # three months from today, but the consent of 2024-12-01 ends on 2025-06-01
+        self.assertEqual(str(subscriptions["contract_control"].date_end), "2025-06-01")
 
     def test_funnel_report_counts_each_step_per_reason(self):
         lead = self._lead()

@@ -8,6 +8,10 @@ class TestSmoke(TransactionCase):
     def test_agent_opens_monitoring_and_creates_subscription(self):
         user = mail_new_test_user(self.env, login="mon_agent", groups="broker_crm.group_broker_agent")
         partner = self.env["res.partner"].create({"name": "Client"})
+        self.env["broker.consent"].create(
+            {"partner_id": partner.id, "kind": "credit_history", "method": "sms",
+             "purpose": "Credit history request and bureau monitoring"}
+        )  # fmt: skip
         Subscription = self.env["broker.monitoring.subscription"].with_user(user)
         views = Subscription.get_views([(False, "list"), (False, "form")])
         self.assertEqual(set(views["views"]), {"list", "form"})

@@ -4,7 +4,7 @@ from datetime import date
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import BrokerMonitoringCommon, make_signal
+from .common import CONSENT_SCAN, BrokerMonitoringCommon, make_signal
 
 HEADER = "name;phone;birth_date;passport_series;passport_number;inn\n"
 
@@ -23,6 +23,8 @@ class TestSubscriptions(BrokerMonitoringCommon):
     def test_put_leads_on_monitoring_in_bulk(self):
         lead_a = self._lead(name="Deal A")
         lead_b = self._lead(name="Deal B", partner_id=self.env["res.partner"].create({"name": "Olga"}).id)
+        for partner in lead_a.partner_id | lead_b.partner_id:
+            self._consent(partner, "2025-03-15")
         leads = (lead_a | lead_b).with_user(self.user_agent)
         wizard = Form(
             self.env["broker.monitoring.subscribe.wizard"]
@@ -53,6 +55,8 @@ class TestSubscriptions(BrokerMonitoringCommon):
 
     def test_put_contacts_on_monitoring(self):
         partners = self.env["res.partner"].create([{"name": "A"}, {"name": "B"}])
+        for partner in partners:
+            self._consent(partner, "2025-03-15")
         wizard = (
             self.env["broker.monitoring.subscribe.wizard"]
             .with_user(self.user_agent)
@@ -62,7 +66,8 @@ class TestSubscriptions(BrokerMonitoringCommon):
         wizard.action_confirm()
         subscriptions = self.env["broker.monitoring.subscription"].search([("partner_id", "in", partners.ids)])
         self.assertEqual(subscriptions.mapped("reason"), ["long_pause", "long_pause"])
-        self.assertEqual(str(subscriptions[0].date_end), "2026-03-15")
+        # a long pause is watched 12 months, but no longer than the consent's 6 (218-FZ art. 6)
+        self.assertEqual(str(subscriptions[0].date_end), "2025-09-15")
         self.assertEqual(subscriptions.user_id, self.user_agent)
 
     def test_import_contact_base_with_validation_report(self):
@@ -78,7 +83,14 @@ class TestSubscriptions(BrokerMonitoringCommon):
             "Bad Phone;123;1980-01-01;4510;333333;\n"
             "Ivanov Twin;;1985-04-12;4610;123456;\n"
         )
-        wizard = self._import_wizard(text)
+        # the signed consents of the whole base, declared once
+        batch = {
+            "consent_document": CONSENT_SCAN,
+            "consent_document_name": "register.pdf",
+            "consent_date": "2025-03-10",
+            "consent_purpose": "Credit history request and bureau monitoring",
+        }
+        wizard = self._import_wizard(text, **batch)
         wizard.action_validate()
         self.assertEqual((wizard.valid_count, wizard.error_count), (2, 8), wizard.report)
         self.assertEqual(
@@ -117,7 +129,7 @@ class TestSubscriptions(BrokerMonitoringCommon):
 
         # the same file again: everybody is already watched, nothing is written
         partners_before = self.env["res.partner"].search_count([])
-        again = self._import_wizard(text)
+        again = self._import_wizard(text, **batch)
         with self.assertRaises(UserError):
             again.action_import()
         self.assertEqual(self.env["res.partner"].search_count([]), partners_before)

@@ -106,6 +106,9 @@ class TestSubscriptionOwnership(BrokerMonitoringCommon):
     freeze_time = "2025-03-15"
 
     def _subscription_as(self, user, **vals):
+        partner = self.env["res.partner"].browse(vals.get("partner_id", self.client.id))
+        if not partner._broker_consent_valid("credit_history"):
+            self._consent(partner, "2025-03-15")
         return (
             self.env["broker.monitoring.subscription"]
             .with_user(user)

@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.broker_crm.models.broker_consent import CREDIT_HISTORY_MONTHS, DOCUMENT_METHODS
 from odoo.addons.broker_crm.tools.requisites import is_valid_inn
 
 from ..models.broker_monitoring_subscription import REASONS
@@ -27,6 +28,10 @@ COLUMNS = {
     "номер паспорта": "passport_number",
     "inn": "inn",
     "инн": "inn",
+    "consent_ref": "consent_ref",
+    "согласие": "consent_ref",
+    "consent_date": "consent_date",
+    "дата согласия": "consent_date",
 }
 MIN_AGE = 18
 
@@ -58,8 +63,32 @@ class BrokerMonitoringImportWizard(models.TransientModel):
     valid_count = fields.Integer(string="Valid Rows", readonly=True)
     error_count = fields.Integer(string="Rejected Rows", readonly=True)
     report = fields.Text(string="Validation Report", readonly=True)
+    # 218-FZ art. 6: a row is imported only with the person's consent to request the credit history,
+    # referenced in the row (consent_ref, consent_date) or given for the whole batch
+    consent_method = fields.Selection(
+        [
+            ("paper", "Signed paper (scan)"),
+            ("edo", "EDO"),
+            ("esign", "E-signature on the portal"),
+            ("sms", "SMS code"),
+            ("email_link", "Confirmation link by e-mail"),
+        ],
+        string="Consents Given By",
+        required=True,
+        default="paper",
+    )
+    consent_document = fields.Binary(
+        string="Signed Consents",
+        help="The signed consents of the persons in the file (a scan or the EDO package): paper and EDO "
+        "consents need it.",
+    )
+    consent_document_name = fields.Char()
+    consent_date = fields.Date(
+        string="Batch Consent Date", help="Set with the document and the purpose when it covers every row."
+    )
+    consent_purpose = fields.Text(default=lambda self: self.env._("Credit history request and bureau monitoring"))
 
-    @api.onchange("file")
+    @api.onchange("file", "date_start", "consent_method", "consent_document", "consent_date")
     def _onchange_file(self):
         self.state = "draft"
 
@@ -90,9 +119,51 @@ class BrokerMonitoringImportWizard(models.TransientModel):
             rows.append((line_no, {key: value.strip() for key, value in zip(header, values, strict=False) if key}))
         return rows
 
+    def _batch_consent(self):
+        """True when a consent is declared for every row; a half-filled declaration is refused."""
+        declared = [bool(self.consent_document), bool(self.consent_date)]
+        if any(declared) and not all(declared + [bool(self.consent_purpose)]):
+            raise UserError(self.env._("A batch consent needs the signed document, its date and the purpose."))
+        if all(declared) and not self._consent_covers_start(self.consent_date):
+            raise UserError(
+                self.env._(
+                    "The batch consent of %(date)s does not cover the start of monitoring: a credit history "
+                    "consent is valid %(months)s months (218-FZ art. 6).",
+                    date=self.consent_date,
+                    months=CREDIT_HISTORY_MONTHS,
+                )
+            )
+        return all(declared)
+
+    def _consent_covers_start(self, given):
+        today = fields.Date.context_today(self)
+        return given <= min(today, self.date_start) and self.date_start <= given + relativedelta(
+            months=CREDIT_HISTORY_MONTHS
+        )
+
+    def _row_consent(self, row, batch):
+        """Row -> (consent values, problem): the row's own consent first, else the batch one."""
+        ref, raw_date = row.get("consent_ref", ""), row.get("consent_date", "")
+        if not (ref or raw_date):
+            if batch:
+                return {"date_given": self.consent_date, "ref": False}, None
+            return None, self.env._(
+                "no consent to request the credit history (218-FZ art. 6): fill consent_ref and consent_date "
+                "or declare a batch consent"
+            )
+        given = parse_date(raw_date)
+        if not ref or not given:
+            return None, self.env._("the consent needs its document reference and a valid date")
+        if not self._consent_covers_start(given):
+            return None, self.env._("the consent of %(date)s does not cover the start of monitoring", date=raw_date)
+        if self.consent_method in DOCUMENT_METHODS and not self.consent_document:
+            return None, self.env._("a paper or EDO consent needs the signed document attached to the import")
+        return {"date_given": given, "ref": ref}, None
+
     def _validate(self):
         """Rows -> (valid subscription data, error lines)."""
         today = fields.Date.context_today(self)
+        batch = self._batch_consent()
         watched = set(
             self.env["broker.monitoring.subscription"].search([("state", "=", "active")]).mapped("subject_ref")
         )
@@ -124,6 +195,9 @@ class BrokerMonitoringImportWizard(models.TransientModel):
                 if len(phone) != 11 or phone[0] not in "78":
                     problems.append(self.env._("invalid phone %(value)r", value=row.get("phone")))
                 phone = "+7" + phone[1:]
+            consent, problem = self._row_consent(row, batch)
+            if problem:
+                problems.append(problem)
             subject = inn or f"{series}{number}"
             if not problems and subject in seen:
                 problems.append(self.env._("the same person appears earlier in the file"))
@@ -135,7 +209,7 @@ class BrokerMonitoringImportWizard(models.TransientModel):
             seen.add(subject)
             valid.append(
                 {"name": name, "phone": phone, "birth_date": birth, "inn": inn,
-                 "passport_series": series, "passport_number": number}
+                 "passport_series": series, "passport_number": number, "consent": consent}
             )  # fmt: skip
         return valid, errors
 
@@ -160,6 +234,27 @@ class BrokerMonitoringImportWizard(models.TransientModel):
             raise UserError(self.env._("No valid row to import.\n%(report)s", report="\n".join(errors[:50])))
         partners = self.env["res.partner"].create(
             [{"name": row["name"], "phone": row["phone"] or False} for row in valid]
+        )
+        # the evidence of each person's consent comes first: the subscriptions need it
+        purpose = self.consent_purpose or self.env._("Credit history request and bureau monitoring")
+        self.env["broker.consent"].with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "kind": "credit_history",
+                    "date_given": row["consent"]["date_given"],
+                    "method": self.consent_method,
+                    "document": self.consent_document,
+                    "document_name": self.consent_document_name,
+                    "purpose": purpose
+                    + (
+                        "\n" + self.env._("Consent document: %(ref)s", ref=row["consent"]["ref"])
+                        if row["consent"]["ref"]
+                        else ""
+                    ),
+                }
+                for partner, row in zip(partners, valid, strict=True)
+            ]
         )
         # a mass base is thousands of rows: no creation message nor follower per record
         Subscription = self.env["broker.monitoring.subscription"].with_context(

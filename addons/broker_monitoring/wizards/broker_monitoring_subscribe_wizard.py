@@ -58,20 +58,35 @@ class BrokerMonitoringSubscribeWizard(models.TransientModel):
             .search([("partner_id", "in", [v["partner_id"] for v in vals_list]), ("state", "=", "active")])
             .partner_id.ids
         )
-        todo = []
+        # no monitoring without the client's consent to request the credit history from the start
+        # (218-FZ art. 6); the planned end is capped to the consent when the subscription is created
+        consented = (
+            self.env["res.partner"]
+            .browse({vals["partner_id"] for vals in vals_list})
+            ._broker_consent_valid("credit_history", self.date_start)
+        )
+        todo, refused = [], self.env["res.partner"]
         for vals in vals_list:
             if vals["partner_id"] in watched:
                 continue
             watched.add(vals["partner_id"])
+            if vals["partner_id"] not in consented.ids:
+                refused |= self.env["res.partner"].browse(vals["partner_id"])
+                continue
             todo.append(dict(vals, reason=self.reason, date_start=self.date_start, date_end=self.date_end,
                              source="bulk"))  # fmt: skip
         subscriptions = Subscription.create(todo)
-        skipped = len(vals_list) - len(todo)
+        skipped = len(vals_list) - len(todo) - len(refused)
         message = self.env._(
             "%(count)s client(s) put on monitoring, %(skipped)s already on monitoring.",
             count=len(subscriptions),
             skipped=skipped,
         )
+        if refused:
+            message += " " + self.env._(
+                "Refused for lack of a valid consent to request the credit history (218-FZ art. 6): %(clients)s.",
+                clients=", ".join(refused.mapped("display_name")),
+            )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "broker_monitoring.broker_monitoring_subscription_action"
         )
@@ -79,5 +94,10 @@ class BrokerMonitoringSubscribeWizard(models.TransientModel):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"message": message, "type": "success", "sticky": False, "next": action},
+            "params": {
+                "message": message,
+                "type": "warning" if refused else "success",
+                "sticky": bool(refused),
+                "next": action,
+            },
         }

@@ -1,0 +1,56 @@
+from odoo import models
+
+# What the bureau needs to identify a person, kept on the subscription.
+SUBSCRIPTION_PERSONAL_FIELDS = ("birth_date", "passport_series", "passport_number")
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    def _broker_consent_withdrawn(self, kinds):
+        result = super()._broker_consent_withdrawn(kinds)
+        if "credit_history" in kinds:
+            # the withdrawal stops the monitoring at once (218-FZ art. 6); sudo: the subscription may be
+            # another agent's, and only the client's own subscriptions are ended
+            subscriptions = (
+                self.env["broker.monitoring.subscription"]
+                .sudo()
+                .search([("partner_id", "in", self.ids), ("state", "=", "active")])
+            )
+            subscriptions._end_unconsented("cancelled")
+        return result
+
+    def _broker_erase_extra_data(self):
+        categories = super()._broker_erase_extra_data()
+        # sudo: erasure reaches every bureau record about the client, whoever triggered it (the daily job
+        # or a manager); the fields erased are fixed here
+        Subscription = self.env["broker.monitoring.subscription"].sudo().with_context(active_test=False)
+        for partner in self:
+            subscriptions = Subscription.search([("partner_id", "=", partner.id)])
+            signals = (
+                self.env["broker.monitoring.signal"]
+                .sudo()
+                .with_context(active_test=False)
+                .search(["|", ("partner_id", "=", partner.id), ("subscription_id", "in", subscriptions.ids)])
+            )
+            if not (subscriptions or signals):
+                continue
+            signals.write({"payload": False, "subject_ref": False, "creditor": False, "amount": 0.0})
+            # without the person's identifiers the bureau cannot be asked anymore: monitoring ends
+            subscriptions.filtered(lambda s: s.state == "active").with_context(
+                broker_consent_applied=True
+            ).state = "cancelled"
+            values = dict.fromkeys(SUBSCRIPTION_PERSONAL_FIELDS, False) | {"applied_creditors": False}
+            if not partner.is_company:
+                # the INN of an individual is personal data; a company's is not
+                values |= {"inn": False, "subject_ref": f"partner-{partner.id}"}
+            subscriptions.with_context(broker_consent_applied=True).write(values)
+            categories.append(
+                self.env._(
+                    "credit bureau monitoring: %(signals)s signals (raw data, subject, creditor, amount), "
+                    "%(subscriptions)s subscriptions (passport, birth date, INN, banks applied to)",
+                    signals=len(signals),
+                    subscriptions=len(subscriptions),
+                )
+            )
+        return categories
