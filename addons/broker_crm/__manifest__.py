@@ -17,6 +17,7 @@
         "data/ir_cron_data.xml",
         "report/crm_lead_contract_report.xml",
         "data/mail_template_data.xml",
+        "data/mail_template_consent_data.xml",
         "data/broker_commission_data.xml",
         "report/crm_lead_act_report.xml",
         "views/broker_credit_product_views.xml",

@@ -10,6 +10,7 @@ cannot reach a partner. The conversation with the partner is the deal's messages
 `broker_crm.mt_partner_message` subtype, the only subtype the partner follows.
 """
 
+import base64
 import math
 import os
 from collections import OrderedDict
@@ -26,10 +27,13 @@ from odoo.tools import email_normalize
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..models.broker_consent_request import REQUEST_VALID_HOURS, REQUESTED_KINDS
 from ..models.broker_lead_document import ALLOWED_UPLOADS, MAX_UPLOAD_SIZE
 from ..tools.requisites import is_valid_inn, is_valid_phone
 
 MAX_UPLOAD_FILES = 10  # per form submission
+# the client's signed consent: a scan or a photo
+CONSENT_UPLOADS = (".pdf", ".jpg", ".jpeg", ".png")
 DEALS_PER_PAGE = 20
 MESSAGES_SHOWN = 100
 PARTNER_SUBTYPE = "broker_crm.mt_partner_message"
@@ -209,9 +213,37 @@ class BrokerPortal(CustomerPortal):
                 ],
                 "stage_history": self._broker_stage_history(deal),
                 "messages": self._broker_messages(deal),
+                "consent": self._broker_consent_status(deal),
             }
         )
         return values
+
+    def _broker_consent_status(self, deal):
+        """The client's consents for the deal, as a status code and label only (no consent record)."""
+        env = request.env
+        # sudo: partners have no access to consents; only the states of the consents of the partner's own
+        # deal (already checked) are read, and only a status code and a label leave this method
+        consents = (
+            env["broker.consent"]
+            .sudo()
+            .search([("lead_id", "=", deal.id), ("kind", "in", REQUESTED_KINDS)], order="id desc")
+        )
+        # sudo: same as above, for the pending confirmation links of the partner's own deal
+        link = env["broker.consent.request"].sudo().search([("lead_id", "=", deal.id)], limit=1)
+        states = {kind: consents.filtered(lambda c, k=kind: c.kind == k)[:1].state for kind in REQUESTED_KINDS}
+        if all(state == "valid" for state in states.values()):
+            code, label = "valid", env._("Given and valid")
+        elif any(state == "withdrawn" for state in states.values()):
+            code, label = "withdrawn", env._("Withdrawn by the client")
+        elif any(states.values()):
+            code, label = "expired", env._("Expired: a new consent is needed")
+        elif link.state == "pending":
+            code, label = "waiting", env._("Waiting for the client's confirmation by e-mail")
+        elif link.state == "expired":
+            code, label = "link_expired", env._("The confirmation link expired: the client did not confirm")
+        else:
+            code, label = "missing", env._("No consent yet")
+        return {"code": code, "label": label}
 
     def _broker_stage_history(self, deal):
         """[(datetime, stage name)]: the creation, then each change of stage (the stage name only)."""
@@ -522,8 +554,13 @@ class BrokerPortal(CustomerPortal):
             errors["amount_requested"] = env._("The requested amount must be above zero.")
         elif amount >= 1e13:
             errors["amount_requested"] = env._("The requested amount is too large.")
-        if not post.get("consent"):
-            errors["consent"] = env._("The client's consent to the processing of personal data is required.")
+        consent_mode = post.get("consent_mode")
+        if consent_mode not in ("file", "email"):
+            errors["consent"] = env._(
+                "Upload the client's signed consent or send the client a confirmation link by e-mail."
+            )
+        elif consent_mode == "email" and not email:
+            errors["email_from"] = env._("Enter the client's e-mail: the confirmation link is sent there.")
         values = {
             "client_type": client_type or "company",
             "partner_name": post.get("partner_name", "").strip()[:200],
@@ -534,8 +571,26 @@ class BrokerPortal(CustomerPortal):
             "credit_product_id": product.id,
             "amount_requested": amount,
             "description": post.get("description", "").strip()[:5000],
+            "consent_mode": consent_mode,
         }
         return values, errors
+
+    def _broker_read_consent_file(self, vals, errors):
+        """The client's signed consent uploaded with the submission: (name, raw) or None."""
+        if vals["consent_mode"] != "file":
+            return None
+        upload = request.httprequest.files.get("consent_file")
+        if not upload or not upload.filename:
+            errors["consent_file"] = request.env._("Attach the client's signed consent.")
+            return None
+        if os.path.splitext(upload.filename)[1].lower() not in CONSENT_UPLOADS:
+            errors["consent_file"] = request.env._("Upload the signed consent as PDF, JPG or PNG.")
+            return None
+        files, file_errors = _read_uploads([upload])
+        if file_errors:
+            errors["consent_file"] = " ".join(file_errors)
+            return None
+        return files[0]
 
     def _broker_new_deal_values(self, post=None, errors=None):
         values = self._prepare_portal_layout_values()
@@ -547,6 +602,7 @@ class BrokerPortal(CustomerPortal):
                 "errors": errors or {},
                 "accept": ",".join(ALLOWED_UPLOADS),
                 "max_upload_mb": MAX_UPLOAD_SIZE // (1024 * 1024),
+                "consent_valid_hours": REQUEST_VALID_HOURS,
             }
         )
         return values
@@ -563,11 +619,12 @@ class BrokerPortal(CustomerPortal):
         files, file_errors = _read_uploads(request.httprequest.files.getlist("documents"))
         if file_errors:
             errors["documents"] = " ".join(file_errors)
+        consent_file = self._broker_read_consent_file(vals, errors)
         if errors:
             return request.render(
                 "broker_crm.portal_my_deal_new", self._broker_new_deal_values(post, errors), status=400
             )
-        deal = self._broker_create_deal(vals, files)
+        deal = self._broker_create_deal(vals, files, consent_file)
         return request.redirect(f"/my/deals/{deal.id}?message=created")
 
     def _broker_responsible(self, team):
@@ -579,7 +636,7 @@ class BrokerPortal(CustomerPortal):
         managers = request.env.ref("broker_crm.group_broker_manager").sudo().users
         return managers.filtered(lambda u: u.active and u._is_internal() and not u._is_superuser())[:1]
 
-    def _broker_create_deal(self, vals, files):
+    def _broker_create_deal(self, vals, files, consent_file=None):
         env = request.env
         user = env.user
         # sudo: the team's leader and company are read to route the new deal; portal users cannot read teams
@@ -589,6 +646,7 @@ class BrokerPortal(CustomerPortal):
         Lead = env["crm.lead"].sudo()
         stage = env["crm.stage"].sudo().search([("broker_step", "=", "new"), ("team_id", "=", team.id)], limit=1)
         description = vals.pop("description")
+        consent_mode = vals.pop("consent_mode")
         client = vals["partner_name"] if vals["client_type"] == "company" and vals["partner_name"] else vals[
             "contact_name"]  # fmt: skip
         deal = Lead.create(
@@ -604,17 +662,31 @@ class BrokerPortal(CustomerPortal):
                 "company_id": team.company_id.id or user.company_id.id,
             }
         )
+        # the client's contact: the consents are the client's, and the deal's customer is the same contact
+        deal._handle_partner_assignment(create_missing=True)
         # the partner follows the conversation shared with it, and nothing else of the deal
         deal.message_subscribe(partner_ids=user.partner_id.ids, subtype_ids=env.ref(PARTNER_SUBTYPE).ids)
         if files:
             # the files passed the checks already; this checks them and the quota once more
             env["broker.lead.document"].sudo()._create_deal_attachments(deal, files)
+        # sudo: neither portal users nor the public have access to consents and requests; the deal and
+        # its client were just created from this validated submission
+        ConsentRequest = env["broker.consent.request"].sudo()
+        if consent_mode == "file":
+            name, raw = consent_file
+            ConsentRequest._create_consents(
+                deal, deal.partner_id, "paper", user, document=base64.b64encode(raw), document_name=name
+            )
+            consent_note = env._("the client's signed consent is attached to the consents")
+        else:
+            ConsentRequest._create_and_send(deal, deal.partner_id, vals["email_from"])
+            consent_note = env._("a confirmation link is sent to the client's e-mail")
         deal.message_post(
             body=env._(
-                "Submitted through the partner portal by %(partner)s; the client consented to the processing "
-                "of personal data on %(date)s. Files: %(count)s.",
+                "Submitted through the partner portal by %(partner)s on %(date)s; %(consent)s. Files: %(count)s.",
                 partner=user.partner_id.display_name,
                 date=fields.Datetime.now().strftime("%Y-%m-%d %H:%M UTC"),
+                consent=consent_note,
                 count=len(files),
             ),
             subtype_xmlid="mail.mt_note",
@@ -664,3 +736,44 @@ class BrokerPortal(CustomerPortal):
             }
         )
         return request.render("broker_crm.portal_my_commissions", values)
+
+    # ------------------------------------------------------------------ client's confirmation link
+    def _broker_consent_request(self, token):
+        """The request behind a link: (request, None) when it can be confirmed, else (None, (status, message))."""
+        env = request.env
+        # sudo: the public has no access to requests; the token's hash (256 random bits) is the whole
+        # authorization, and only the request it identifies is read
+        consent_request = env["broker.consent.request"].sudo()._find_by_token(token)
+        if not consent_request:
+            return None, (404, env._("This link is not valid. Check that you copied it completely."))
+        if consent_request.state == "confirmed":
+            return None, (410, env._("This link was already used: your consent is recorded. Thank you!"))
+        if consent_request.state == "expired":
+            return None, (
+                410,
+                env._("This link expired. Ask your broker or partner to send you a new one."),
+            )
+        return consent_request, None
+
+    def _broker_consent_page_values(self, consent_request):
+        purposes = consent_request._consent_purposes(consent_request.company_id, consent_request.partner_id.name)
+        return {
+            "client_name": consent_request.partner_id.name or "",
+            "broker_name": consent_request.company_id.name or "",
+            "purposes": [purposes[kind] for kind in REQUESTED_KINDS],
+        }
+
+    @http.route(["/consent/<string:token>"], type="http", auth="public", website=True, methods=["GET", "POST"],
+                sitemap=False)  # fmt: skip
+    def broker_consent_confirm(self, token, **post):
+        consent_request, failure = self._broker_consent_request(token)
+        if failure:
+            status, message = failure
+            return request.render("broker_crm.portal_consent_failure", {"message": message}, status=status)
+        values = self._broker_consent_page_values(consent_request)
+        if request.httprequest.method != "POST":
+            return request.render("broker_crm.portal_consent_confirm", {**values, "token": token})
+        if not consent_request._confirm():
+            message = request.env._("This link was already used: your consent is recorded. Thank you!")
+            return request.render("broker_crm.portal_consent_failure", {"message": message}, status=410)
+        return request.render("broker_crm.portal_consent_done", values)

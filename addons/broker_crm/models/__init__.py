@@ -21,4 +21,5 @@ from . import account_move_line
 from . import account_partial_reconcile
 from . import broker_demo
 from . import broker_consent
+from . import broker_consent_request
 from . import broker_erasure_log

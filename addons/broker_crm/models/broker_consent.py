@@ -147,7 +147,9 @@ class BrokerConsent(models.Model):
                 values["erase_after"] = today + relativedelta(days=retention)
             consent.write(values)
         for partner in to_withdraw.partner_id:
-            partner._broker_consent_withdrawn(set(to_withdraw.filtered(lambda c, p=partner: c.partner_id == p).mapped("kind")))
+            partner._broker_consent_withdrawn(
+                set(to_withdraw.filtered(lambda c, p=partner: c.partner_id == p).mapped("kind"))
+            )
         return True
 
     # ------------------------------------------------------------------ jobs
@@ -178,7 +180,11 @@ class BrokerConsent(models.Model):
         notified = set(
             self.env["mail.activity"]
             .search(
-                [("res_model", "=", "crm.lead"), ("res_id", "in", open_deals.ids), ("activity_type_id", "=", activity_type.id)]
+                [
+                    ("res_model", "=", "crm.lead"),
+                    ("res_id", "in", open_deals.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
             )
             .mapped("res_id")
         )

@@ -457,8 +457,10 @@ class CrmLead(models.Model):
         for lead in issued:
             end = lead.date_issued + relativedelta(months=lead.loan_term_months)
             for consent in consents.filtered(lambda c, lead=lead: c.partner_id == lead.partner_id):
-                within = consent.date_given <= lead.date_issued <= consent.date_given + relativedelta(
-                    months=CREDIT_HISTORY_MONTHS
+                within = (
+                    consent.date_given
+                    <= lead.date_issued
+                    <= consent.date_given + relativedelta(months=CREDIT_HISTORY_MONTHS)
                 )
                 if within and (not consent.loan_end_date or consent.loan_end_date < end):
                     consent.loan_end_date = end

@@ -1,12 +1,35 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 
 # Personal fields of a client contact (152-FZ): erased on withdrawal, see _broker_erase_personal_data.
-PARTNER_PERSONAL_FIELDS = ("email", "phone", "mobile", "street", "street2", "zip", "city", "website", "function", "comment")
+PARTNER_PERSONAL_FIELDS = (
+    "email",
+    "phone",
+    "mobile",
+    "street",
+    "street2",
+    "zip",
+    "city",
+    "website",
+    "function",
+    "comment",
+)
 # Personal fields of a deal about the client.
 LEAD_PERSONAL_FIELDS = (
-    "contact_name", "email_from", "phone", "mobile", "street", "street2", "zip", "city", "description",
-    "passport_series", "passport_number", "passport_issued_by", "passport_issue_date", "passport_division_code",
+    "contact_name",
+    "email_from",
+    "phone",
+    "mobile",
+    "street",
+    "street2",
+    "zip",
+    "city",
+    "description",
+    "passport_series",
+    "passport_number",
+    "passport_issued_by",
+    "passport_issue_date",
+    "passport_division_code",
 )
 
 RATE_GROUPS = "broker_crm.group_broker_manager,broker_crm.group_broker_accountant"
@@ -24,7 +47,9 @@ class ResPartner(models.Model):
         help="Used instead of the company's rate when 'Own Commission Rate' is set.",
     )  # fmt: skip
     referred_lead_ids = fields.One2many("crm.lead", "referral_partner_id", string="Referred Deals")
-    broker_consent_ids = fields.One2many("broker.consent", "partner_id", string="Consents")
+    broker_consent_ids = fields.One2many(
+        "broker.consent", "partner_id", string="Consents", groups="broker_crm.group_broker_agent"
+    )
     broker_erased_on = fields.Datetime(
         string="Personal Data Erased On", readonly=True, copy=False, groups="broker_crm.group_broker_manager"
     )
@@ -142,12 +167,7 @@ class ResPartner(models.Model):
         # sudo: erasure reaches every record about the client, whoever triggered it (the daily job
         # or a manager); what is erased is fixed here and logged
         partners = self.sudo()
-        leads = (
-            self.env["crm.lead"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("partner_id", "in", partners.ids)])
-        )
+        leads = self.env["crm.lead"].sudo().with_context(active_test=False).search([("partner_id", "in", partners.ids)])
         if leads:
             files = (
                 self.env["ir.attachment"]
@@ -160,7 +180,9 @@ class ResPartner(models.Model):
             leads.write(dict.fromkeys(LEAD_PERSONAL_FIELDS, False))
             # the INN of an individual is personal data; a company's is not
             leads.filtered(lambda lead: lead.client_type == "individual").client_inn = False
-            categories.append(self.env._("deals: contact details, passport, INN, notes, %(count)s files", count=len(files)))
+            categories.append(
+                self.env._("deals: contact details, passport, INN, notes, %(count)s files", count=len(files))
+            )
         persons = partners.filtered(lambda p: not p.is_company)
         for partner in persons:
             partner.write(

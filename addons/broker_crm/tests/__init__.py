@@ -15,3 +15,4 @@ from . import test_trust_boundaries
 from . import test_access_matrix
 from . import test_first_run
 from . import test_consent
+from . import test_portal_consent

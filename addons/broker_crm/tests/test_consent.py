@@ -88,7 +88,9 @@ class TestConsentLedger(BrokerCrmCommon):
     def test_withdrawal_then_erasure_keeps_the_books(self):
         with freeze_time("2026-06-01"):
             consent = self._consent(kind="personal_data")
-            attachment = self.deal.document_ids[0]._attach_files([("passport.pdf", b"%PDF-1.4 passport", "application/pdf")])
+            attachment = self.deal.document_ids[0]._attach_files(
+                [("passport.pdf", b"%PDF-1.4 passport", "application/pdf")]
+            )
             self.deal.write({"contract_signed_scan": SCAN, "contract_signed_scan_name": "contract.pdf"})
             invoice = self.env["account.move"].create({
                 "move_type": "out_invoice", "partner_id": self.client.id,

@@ -92,7 +92,7 @@ class TestBrokerPortal(HttpCase):
             "email_from": "galina@gamma.example",
             "credit_product_id": str(self.product.id),
             "amount_requested": "3 000 000",
-            "consent": "1",
+            "consent_mode": "email",
         }
         values.update(data or {})
         values = {k: v for k, v in values.items() if v is not None}
@@ -264,7 +264,7 @@ class TestBrokerPortal(HttpCase):
             ({"amount_requested": "-5"}, None, "must be above zero"),
             ({"amount_requested": "lots"}, None, "as a number"),
             ({"credit_product_id": "999999"}, None, "Choose a credit product"),
-            ({"consent": None}, None, "consent"),
+            ({"consent_mode": None}, None, "signed consent or send the client a confirmation link"),
             ({"phone": "12", "email_from": ""}, None, "10 to 15 digits"),
             ({"email_from": "not-an-email"}, None, "not valid"),
             ({}, [("documents", ("setup.exe", EXE, "application/octet-stream"))], "not accepted"),
@@ -447,8 +447,8 @@ class TestBrokerPortalInstalledData(HttpCase):
         response = self.url_open("/my/deals/new", allow_redirects=False, data={
             "csrf_token": csrf, "client_type": "individual", "contact_name": "Olga Firstclient",
             "phone": "+7 900 765-43-21", "credit_product_id": str(self.product.id), "amount_requested": "250000",
-            "consent": "1", "description": "Call after 6 pm, <b>please</b>",
-        })  # fmt: skip
+            "consent_mode": "file", "description": "Call after 6 pm, <b>please</b>",
+        }, files={"consent_file": ("consent.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})  # fmt: skip
         self.assertEqual(response.status_code, 303, response.text[:500])
         deal = self.env["crm.lead"].search([("contact_name", "=", "Olga Firstclient")])
         self.assertEqual(len(deal), 1)

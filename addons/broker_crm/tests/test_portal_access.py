@@ -354,7 +354,8 @@ class TestPortalConversation(BrokerPortalAccessCommon):
                 "phone": "+7 900 123-45-67",
                 "credit_product_id": str(self.product.id),
                 "amount_requested": "100000",
-                "consent": "1",
+                "email_from": "nina@newclient.example",
+                "consent_mode": "email",
             },
         )
         self.assertEqual(response.status_code, 303, response.text[:500])

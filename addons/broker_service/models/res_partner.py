@@ -24,13 +24,19 @@ class ResPartner(models.Model):
             categories.append(self.env._("personal notes"))
         erased = self.env._("(erased)")
         consultations = (
-            self.env["broker.consultation"].sudo().with_context(active_test=False).search([("partner_id", "in", partner.ids)])
+            self.env["broker.consultation"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", partner.ids)])
         )
         if consultations:
             consultations.write({"summary": erased, "outcome": erased})
             categories.append(self.env._("consultation notes"))
-        voices = self.env["broker.client.voice"].sudo().with_context(active_test=False).search(
-            [("partner_id", "in", partner.ids)]
+        voices = (
+            self.env["broker.client.voice"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", partner.ids)])
         )
         if voices:
             voices.write({"text": erased})

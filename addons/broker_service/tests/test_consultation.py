@@ -54,11 +54,17 @@ class TestErasure(BrokerServiceCommon):
     def test_erasure_removes_the_service_notes(self):
         client = self.env["res.partner"].create({"name": "Notes Client", "broker_personal_notes": "Calls after 6 pm"})
         lead = self._new_deal(partner_id=client.id)
-        consultation = self.env["broker.consultation"].with_user(self.user_agent).create(
-            {"lead_id": lead.id, "mode": "online", "summary": "Talked about his debts", "outcome": "Sends papers"}
+        consultation = (
+            self.env["broker.consultation"]
+            .with_user(self.user_agent)
+            .create(
+                {"lead_id": lead.id, "mode": "online", "summary": "Talked about his debts", "outcome": "Sends papers"}
+            )
         )
-        voice = self.env["broker.client.voice"].with_user(self.user_agent).create(
-            {"lead_id": lead.id, "kind": "wish", "text": "Wants a call on Sundays"}
+        voice = (
+            self.env["broker.client.voice"]
+            .with_user(self.user_agent)
+            .create({"lead_id": lead.id, "kind": "wish", "text": "Wants a call on Sundays"})
         )
         client.with_user(self.user_manager).action_broker_erase_personal_data()
         self.assertFalse(client.broker_personal_notes)

@@ -29,8 +29,13 @@ registry.category("web_tour.tours").add("broker_portal_submit_tour", {
             run: "edit 2500000",
         },
         {
-            content: "Consent to personal data processing",
-            trigger: "input[name='consent']",
+            content: "Client's e-mail",
+            trigger: "input[name='email_from']",
+            run: "edit tour.client@example.com",
+        },
+        {
+            content: "The client confirms the consent by a link sent by e-mail",
+            trigger: "input[name='consent_mode'][value='email']",
             run: "check",
         },
         {
