@@ -74,6 +74,12 @@ class TestRepository(unittest.TestCase):
             self.assertIn("list_db = False", started.stdout)
             self.assertTrue(Path(tmp, ".broker-first-run-done").is_file(), "the first run happened once")
 
+    def test_translation_headers_name_odoo(self):
+        for path in ROOT.glob("addons/*/i18n/*.po*"):
+            head = path.read_text(encoding="utf-8")[:600]
+            self.assertIn('"Project-Id-Version: Odoo Server 18.0', head, path)
+            self.assertTrue(head.startswith("# Translation of Odoo Server."), path)
+
     def test_addons_follow_layout(self):
         names = sorted(path.parent.name for path in (ROOT / "addons").glob("*/__manifest__.py"))
         self.assertTrue({"broker_crm", "broker_installments", "broker_monitoring"} <= set(names))
