@@ -490,7 +490,8 @@ class BrokerPortal(CustomerPortal):
                 "mail.mail_activity_data_todo",
                 summary=request.env._("Client's answer on the range: %s",
                                       _selection_label(deal_sudo, "range_agreement")),
-                note=comment,
+                # the partner's comment is plain text: escaped, never taken as HTML
+                note=Markup("<p>%s</p>") % comment if comment else False,
                 user_id=responsible.id,
             )  # fmt: skip
         return request.redirect(f"/my/deals/{deal_sudo.id}?message={decision}")
@@ -644,6 +645,7 @@ class BrokerPortal(CustomerPortal):
         # sudo: portal users cannot create deals; the values were validated and whitelisted above, and
         # the referral partner is forced to the submitting user's own partner
         Lead = env["crm.lead"].sudo()
+        # sudo: only the id of the broker team's first stage is read; portal users cannot read stages
         stage = env["crm.stage"].sudo().search([("broker_step", "=", "new"), ("team_id", "=", team.id)], limit=1)
         description = vals.pop("description")
         consent_mode = vals.pop("consent_mode")
@@ -667,7 +669,8 @@ class BrokerPortal(CustomerPortal):
         # the partner follows the conversation shared with it, and nothing else of the deal
         deal.message_subscribe(partner_ids=user.partner_id.ids, subtype_ids=env.ref(PARTNER_SUBTYPE).ids)
         if files:
-            # the files passed the checks already; this checks them and the quota once more
+            # sudo: portal users cannot create attachments on deals; the files go to the deal just created
+            # for this partner, and _create_deal_attachments checks them and the deal's quota once more
             env["broker.lead.document"].sudo()._create_deal_attachments(deal, files)
         # sudo: neither portal users nor the public have access to consents and requests; the deal and
         # its client were just created from this validated submission

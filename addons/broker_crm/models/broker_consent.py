@@ -171,6 +171,11 @@ class BrokerConsent(models.Model):
     @api.model
     def _notify_expiring(self):
         consents = self.search(self._expiring_domain())
+        # a client who already gave a newer consent lasting past the notice window needs no reminder
+        renewed = consents.partner_id._broker_consent_valid(
+            "credit_history", date_to=fields.Date.context_today(self) + relativedelta(days=EXPIRY_NOTICE_DAYS + 1)
+        )
+        consents = consents.filtered(lambda c: c.partner_id not in renewed)
         if not consents:
             return
         activity_type = self.env.ref("broker_crm.mail_activity_type_consent_expiring")
@@ -188,8 +193,12 @@ class BrokerConsent(models.Model):
             )
             .mapped("res_id")
         )
+        # the consent expiring first decides the deadline of the client's task
+        first_expiring = {}
+        for consent in consents.sorted("valid_until", reverse=True):
+            first_expiring[consent.partner_id.id] = consent
         for deal in open_deals.filtered(lambda d: d.id not in notified and (d.user_id or d.executor_id)):
-            consent = consents.filtered(lambda c, d=deal: c.partner_id == d.partner_id)[:1]
+            consent = first_expiring[deal.partner_id.id]
             deal.activity_schedule(
                 activity_type_id=activity_type.id,
                 date_deadline=consent.valid_until,

@@ -31,7 +31,7 @@ ALLOWED_UPLOADS = {
 }
 # HEIC is not known to Odoo's own sniffer: its ISO-BMFF "ftyp" box names the brand
 HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
-# executables and scripts, whatever their file name says
+# executables and scripts: the sniffer refuses them already, these only name them in the message
 EXECUTABLE_SIGNATURES = (
     b"MZ",  # Windows PE / DOS
     b"\x7fELF",  # Linux
@@ -114,12 +114,13 @@ class BrokerLeadDocument(models.Model):
             return None, self.env._("%(file)s is too large: at most %(size)s MB per file.", file=name,
                                     size=MAX_UPLOAD_SIZE // (1024 * 1024))  # fmt: skip
         mimetype, accepted = ALLOWED_UPLOADS[ext]
-        if raw.startswith(EXECUTABLE_SIGNATURES):
-            return None, self.env._("%(file)s looks like a program: it is not accepted.", file=name)
         sniffed = guess_mimetype(raw, default="application/octet-stream")
         if ext == ".heic" and sniffed == "application/octet-stream":
             sniffed = "image/heic" if raw[4:8] == b"ftyp" and raw[8:12] in HEIC_BRANDS else sniffed
         if sniffed not in accepted:
+            # the sniffer refuses programs too; their signature only words the message
+            if raw.startswith(EXECUTABLE_SIGNATURES):
+                return None, self.env._("%(file)s looks like a program: it is not accepted.", file=name)
             return None, self.env._("%(file)s: the content does not match its %(ext)s extension.", file=name, ext=ext)
         if ext in (".doc", ".docx", ".xls", ".xlsx") and _has_macros(raw):
             return None, self.env._("%(file)s contains macros: save it without macros and upload it again.",

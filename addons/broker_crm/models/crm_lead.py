@@ -526,16 +526,18 @@ class CrmLead(models.Model):
         if not fnames or not self:
             return
         changed = set()
-        for lead in self.sudo():  # sudo: compares values only, binary scans included
-            for fname in fnames:
-                field = self._fields[fname]
-                if field.type == "binary":
-                    current, new = lead[fname], vals[fname]
-                else:
-                    current = field.convert_to_cache(lead[fname], lead, validate=False)
-                    new = field.convert_to_cache(vals[fname], lead, validate=False)
-                if (current or False) != (new or False):
+        leads = self.sudo()  # sudo: compares values only, binary scans included
+        for fname in fnames:
+            field = self._fields[fname]
+            if field.type == "binary":
+                new = vals[fname] or False
+                if any((lead[fname] or False) != new for lead in leads):
                     changed.add(fname)
+                continue
+            # the new value is the same for every deal: converted once
+            new = field.convert_to_cache(vals[fname], leads[:1], validate=False) or False
+            if any((field.convert_to_cache(lead[fname], lead, validate=False) or False) != new for lead in leads):
+                changed.add(fname)
         if changed & set(COMMISSION_FROZEN_FIELDS) and self._broker_has_commission():
             raise UserError(
                 self.env._(

@@ -57,10 +57,10 @@ class ResUsers(models.Model):
 
     def _inverse_broker_role(self):
         all_roles = self.env["res.groups"].browse([self.env.ref(xmlid).id for xmlid in ROLE_GROUP.values()])
+        # groups implying a role group (the manager implies the agent) go too
+        to_remove = self._broker_implying_groups(all_roles)
         for role in {user.broker_role for user in self}:
             users = self.filtered(lambda u, r=role: u.broker_role == r)
-            # groups implying a role group (the manager implies the agent) go too
-            to_remove = self._broker_implying_groups(all_roles)
             commands = [Command.unlink(group.id) for group in to_remove]
             if role:
                 commands.append(Command.link(self.env.ref(ROLE_GROUP[role]).id))
@@ -69,8 +69,14 @@ class ResUsers(models.Model):
     @api.model
     def _broker_implying_groups(self, groups):
         """The given groups and every group that implies one of them."""
-        candidates = self.env["res.groups"].sudo().search([])
-        return groups | candidates.filtered(lambda g: g.trans_implied_ids & groups)
+        # walk the stored implication upwards: one search per level instead of loading every group
+        # sudo: only the implication between groups is read
+        Groups = self.env["res.groups"].sudo()
+        result, level = groups.sudo(), groups.sudo()
+        while level:
+            level = Groups.search([("implied_ids", "in", level.ids), ("id", "not in", result.ids)])
+            result |= level
+        return result.with_env(groups.env)
 
     def _broker_enforce_role(self):
         """Strip the groups the user's broker role may not hold, however the groups were set."""

@@ -3,7 +3,7 @@ import base64
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, tagged
 
-from .common import BrokerCrmCommon, new_broker_user
+from .common import BrokerCrmCommon, new_broker_user, new_portal_partner_user
 
 SCAN = base64.b64encode(b"%PDF-1.4 signed consent")
 
@@ -85,6 +85,14 @@ class TestConsentLedger(BrokerCrmCommon):
         self.assertEqual(len(tasks), 1)
         self.assertEqual(tasks.user_id, self.agent)
 
+    @freeze_time("2026-11-20")
+    def test_no_reminder_when_the_client_already_renewed(self):
+        self._consent(date="2026-05-25")  # valid until 2026-11-25
+        self._consent(date="2026-11-18")  # the new one, valid until 2027-05-18
+        self.env["broker.consent"]._cron_consents()
+        activity_type = self.env.ref("broker_crm.mail_activity_type_consent_expiring")
+        self.assertFalse(self.deal.activity_ids.filtered(lambda a: a.activity_type_id == activity_type))
+
     def test_withdrawal_then_erasure_keeps_the_books(self):
         with freeze_time("2026-06-01"):
             consent = self._consent(kind="personal_data")
@@ -144,3 +152,25 @@ class TestConsentLedger(BrokerCrmCommon):
         self.assertIn(b"Credit selection under the brokerage contract", html)
         with self.assertRaises(AccessError):
             Report.with_user(self.agent)._render_qweb_html("broker_crm.action_report_personal_data", self.client.ids)
+
+    def test_consents_and_erasure_log_stay_with_broker_staff(self):
+        consent = self._consent(kind="personal_data")
+        self.client.with_user(self.manager).action_broker_erase_personal_data()
+        log = self.env["broker.erasure.log"].search([("partner_id", "=", self.client.id)])
+        referral = self.env["res.partner"].create(
+            {"name": "Partner Agency", "is_company": True, "is_broker_partner": True}
+        )
+        portal = new_portal_partner_user(self.env, "consent_portal", referral)
+        accountant = new_broker_user(self.env, "consent_accountant", "accountant")
+        # what JSON-RPC call_kw runs for these users: the ORM read as the user
+        for user in (portal, accountant):
+            for record in (consent, log):
+                with self.subTest(user=user.login, model=record._name), self.assertRaises(AccessError):
+                    record.with_user(user).read(["partner_id"])
+        with self.assertRaises(AccessError):
+            self.client.with_user(portal).read(["broker_consent_ids"])
+        # agents record consents but do not copy them out
+        with self.assertRaises(UserError):
+            consent.with_user(self.agent).export_data(["partner_id", "purpose"])
+        with self.assertRaises(UserError):
+            log.with_user(self.agent).export_data(["partner_id"])

@@ -342,6 +342,22 @@ class TestBrokerPortal(HttpCase):
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.deal_b.range_agreement, "pending")
 
+    def test_range_comment_is_plain_text_in_the_activity(self):
+        self.deal_a.write({"amount_from": 4_000_000, "amount_to": 6_000_000, "range_agreement": "pending"})
+        self.env.cr.precommit.run()
+        self.authenticate("portal_alpha", "portal_alpha")
+        csrf = self._csrf(f"/my/deals/{self.deal_a.id}")
+        comment = '<a href="https://evil.example">rate</a>'
+        data = {"csrf_token": csrf, "decision": "declined", "comment": comment}
+        response = self.url_open(f"/my/deals/{self.deal_a.id}/range", data=data)
+        self.assertEqual(response.status_code, 200)
+        activity = self.env["mail.activity"].search(
+            [("res_model", "=", "crm.lead"), ("res_id", "=", self.deal_a.id), ("summary", "ilike", "range")]
+        )
+        self.assertEqual(len(activity), 1)
+        self.assertNotIn("<a ", activity.note)
+        self.assertIn("&lt;a href=", activity.note)
+
     # ------------------------------------------------------------------ commissions
     def test_commissions(self):
         Commission = self.env["broker.commission"]

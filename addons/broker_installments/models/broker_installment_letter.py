@@ -64,6 +64,7 @@ class BrokerInstallmentLetter(models.Model):
             if (app.id, app.state) not in existing
         ]
         # sudo: users cannot create letters themselves; these follow the status the caller just gave the applications
+        candidates.check_access("write")
         letters = self.sudo().create(vals_list).sudo(False)
         letters.filtered(lambda letter: letter.scheduled_at <= now)._send()
         return letters
@@ -77,7 +78,9 @@ class BrokerInstallmentLetter(models.Model):
                 or not letter.application_id.active
             )
         )
-        # sudo (here and below): users cannot write letters; the sending state follows what was posted
+        # sudo (here and below): users cannot write letters; the sending state follows what was posted, by
+        # whoever may change the applications (the status change or the scheduled action)
+        self.application_id.check_access("write")
         obsolete.filtered(lambda letter: letter.send_state == "queued").sudo().write({"send_state": "skipped"})
         for letter in self - obsolete:
             order = letter.order_id

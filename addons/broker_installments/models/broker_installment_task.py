@@ -74,6 +74,7 @@ class BrokerInstallmentTask(models.Model):
         for vals, activity in zip(task_vals, activities, strict=True):
             vals["activity_id"] = activity.id
         # sudo: users cannot create tasks themselves; these follow the status the caller just gave the applications
+        applications.check_access("write")
         return self.sudo().create(task_vals).sudo(False)
 
     def _close(self, outcome, feedback=False):

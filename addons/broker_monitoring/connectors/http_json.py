@@ -1,3 +1,4 @@
+import ipaddress
 import json
 from urllib.parse import urlsplit
 
@@ -15,9 +16,18 @@ URL_PROBLEMS = {
 }
 
 
+def _normal_host(host):
+    """Lower-case host name without the final dot; an IP address in its canonical form."""
+    host = host.strip().lower().rstrip(".")
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return host
+
+
 def parse_allowed_hosts(text):
     """``"api.bureau.ru, *.nbki.ru"`` -> ``{"api.bureau.ru", "*.nbki.ru"}`` (lower case)."""
-    return {host.strip().lower().rstrip(".") for host in (text or "").split(",") if host.strip()}
+    return {_normal_host(host) for host in (text or "").split(",") if host.strip()}
 
 
 def url_problem(url, allowed_hosts):
@@ -36,7 +46,7 @@ def url_problem(url, allowed_hosts):
         return "characters"
     try:
         parts = urlsplit(url)
-        host = (parts.hostname or "").rstrip(".")
+        host = _normal_host(parts.hostname or "")
         if parts.port == 0:  # reading the port also raises on one out of range
             return "invalid"
     except ValueError:
@@ -45,10 +55,21 @@ def url_problem(url, allowed_hosts):
         return "scheme"
     if not host:
         return "invalid"
-    for allowed in allowed_hosts:
-        if host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:])):
-            return None
+    if host in allowed_hosts:
+        return None
+    # a wildcard admits the subdomains of a name, never an address ("*.0.0.1" is no network)
+    labels = host.split(".")
+    if any(f"*.{'.'.join(labels[i:])}" in allowed_hosts for i in range(1, len(labels))) and not _is_ip(host):
+        return None
     return "host"
+
+
+def _is_ip(host):
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class HttpJsonConnector(BureauConnector):

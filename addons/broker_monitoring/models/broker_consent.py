@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, models
@@ -29,13 +31,18 @@ class BrokerConsent(models.Model):
             .sudo()
             .search([("partner_id", "in", [c.partner_id.id for c in extended]), ("state", "=", "active")])
         )
+        by_partner = subscriptions.grouped("partner_id")
+        by_end = defaultdict(subscriptions.browse)
         for consent, old in extended.items():
-            for subscription in subscriptions.filtered(
-                lambda s, c=consent, o=old: s.partner_id == c.partner_id and s.date_end == o
-            ):
+            for subscription in by_partner.get(consent.partner_id, subscriptions.browse()):
+                if subscription.date_end != old:
+                    continue
                 months = REASON_MONTHS.get(subscription.reason, 3)
                 planned = subscription.date_start + relativedelta(months=months)
-                subscription.write({"date_end": min(planned, consent.valid_until)})
+                by_end[min(planned, consent.valid_until)] |= subscription
+        # one write per new end, not per subscription
+        for end, to_extend in by_end.items():
+            to_extend.write({"date_end": end})
 
     @api.model
     def _cron_consents(self):

@@ -1,6 +1,6 @@
 import json
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from markupsafe import Markup
 
@@ -291,15 +291,26 @@ class BrokerMonitoringSignal(models.Model):
             for ref, sub in subscriptions.items()
         }
         rules = {key: (rule.id, rule.action) for key, rule in rules.items()}
-        # the consent must be valid now and on the event's date; one query per distinct later date
-        partners = self.env["res.partner"].browse({sub.partner_id.id for sub in subscriptions.values()})
-        consented = {}
+        # the consent must be valid now and on the event's date: one query for the whole page, the
+        # latest end of the consents valid today per client (date.max: until withdrawn);
+        # sudo: only the dates of the clients' consents are read, as in res.partner._broker_consent_valid
+        consents = (
+            self.env["broker.consent"]
+            .sudo()
+            .search_fetch(
+                [("partner_id", "in", [sub.partner_id.id for sub in subscriptions.values()]),
+                 ("kind", "=", "credit_history"), ("withdrawn_on", "=", False), ("date_given", "<=", today),
+                 "|", ("valid_until", "=", False), ("valid_until", ">=", today)],
+                ["partner_id", "valid_until"],
+            )
+        )  # fmt: skip
+        consent_ends = {}
+        for consent in consents:
+            until = consent.valid_until or date.max
+            consent_ends[consent.partner_id.id] = max(until, consent_ends.get(consent.partner_id.id, until))
 
         def has_consent(partner_id, signal_date):
-            day = max(today, signal_date)
-            if day not in consented:
-                consented[day] = set(partners._broker_consent_valid("credit_history", today, day).ids)
-            return partner_id in consented[day]
+            return consent_ends.get(partner_id, date.min) >= max(today, signal_date)
 
         for vals in vals_list:
             fact = facts.get(vals["subject_ref"])

@@ -311,13 +311,12 @@ class BrokerMonitoringSubscription(models.Model):
         ended = running.filtered(lambda s: s.partner_id not in consented)
         if ended:
             ended.with_context(broker_consent_applied=True).write({"state": state})
-            for subscription in ended:
-                subscription.message_post(
-                    body=self.env._(
-                        "Monitoring ended: the client's consent to request the credit history is no longer "
-                        "valid (218-FZ art. 6)."
-                    )
-                )
+            body = self.env._(
+                "Monitoring ended: the client's consent to request the credit history is no longer "
+                "valid (218-FZ art. 6)."
+            )
+            # one note per subscription in a single batch; the callers already changed these records
+            ended._message_log_batch(dict.fromkeys(ended.ids, body))
         return ended
 
     @api.model

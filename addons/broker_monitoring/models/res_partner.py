@@ -24,33 +24,35 @@ class ResPartner(models.Model):
         categories = super()._broker_erase_extra_data()
         # sudo: erasure reaches every bureau record about the client, whoever triggered it (the daily job
         # or a manager); the fields erased are fixed here
-        Subscription = self.env["broker.monitoring.subscription"].sudo().with_context(active_test=False)
-        for partner in self:
-            subscriptions = Subscription.search([("partner_id", "=", partner.id)])
-            signals = (
-                self.env["broker.monitoring.signal"]
-                .sudo()
-                .with_context(active_test=False)
-                .search(["|", ("partner_id", "=", partner.id), ("subscription_id", "in", subscriptions.ids)])
+        subscriptions = (
+            self.env["broker.monitoring.subscription"]
+            .sudo()
+            .with_context(active_test=False, broker_consent_applied=True)
+            .search([("partner_id", "in", self.ids)])
+        )
+        signals = (
+            self.env["broker.monitoring.signal"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(["|", ("partner_id", "in", self.ids), ("subscription_id", "in", subscriptions.ids)])
+        )
+        if not (subscriptions or signals):
+            return categories
+        signals.write({"payload": False, "subject_ref": False, "creditor": False, "amount": 0.0})
+        # without the person's identifiers the bureau cannot be asked anymore: monitoring ends
+        subscriptions.filtered(lambda s: s.state == "active").state = "cancelled"
+        values = dict.fromkeys(SUBSCRIPTION_PERSONAL_FIELDS, False) | {"applied_creditors": False}
+        people = subscriptions.filtered(lambda s: not s.partner_id.is_company)
+        (subscriptions - people).write(values)
+        # the INN of an individual is personal data, a company's is not; the subject keeps one per person
+        for partner, subs in people.grouped("partner_id").items():
+            subs.write(values | {"inn": False, "subject_ref": f"partner-{partner.id}"})
+        categories.append(
+            self.env._(
+                "credit bureau monitoring: %(signals)s signals (raw data, subject, creditor, amount), "
+                "%(subscriptions)s subscriptions (passport, birth date, INN, banks applied to)",
+                signals=len(signals),
+                subscriptions=len(subscriptions),
             )
-            if not (subscriptions or signals):
-                continue
-            signals.write({"payload": False, "subject_ref": False, "creditor": False, "amount": 0.0})
-            # without the person's identifiers the bureau cannot be asked anymore: monitoring ends
-            subscriptions.filtered(lambda s: s.state == "active").with_context(
-                broker_consent_applied=True
-            ).state = "cancelled"
-            values = dict.fromkeys(SUBSCRIPTION_PERSONAL_FIELDS, False) | {"applied_creditors": False}
-            if not partner.is_company:
-                # the INN of an individual is personal data; a company's is not
-                values |= {"inn": False, "subject_ref": f"partner-{partner.id}"}
-            subscriptions.with_context(broker_consent_applied=True).write(values)
-            categories.append(
-                self.env._(
-                    "credit bureau monitoring: %(signals)s signals (raw data, subject, creditor, amount), "
-                    "%(subscriptions)s subscriptions (passport, birth date, INN, banks applied to)",
-                    signals=len(signals),
-                    subscriptions=len(subscriptions),
-                )
-            )
+        )
         return categories

@@ -67,6 +67,11 @@ class TestBureauEndpoint(BrokerMonitoringCommon):
         for url in ("https://nbki.example.evil.example/", "https://bureau.example/", "http://127.0.0.1:8000/"):
             with self.subTest(url=url), self.assertRaises(ValidationError), self.env.cr.savepoint():
                 provider.write({"url": url})
+        # a wildcard names host names, never IP ranges; an IPv6 address is the same however it is written
+        self.env["ir.config_parameter"].set_param(ALLOWED_HOSTS_PARAM, "*.0.0.1, ::1")
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            provider.write({"url": "http://10.0.0.1/signals"})
+        provider.write({"url": "http://[0:0::1]:8000/signals"})
         self.env["ir.config_parameter"].set_param(ALLOWED_HOSTS_PARAM, False)
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.env["broker.monitoring.provider"].with_user(self.user_admin).create(

@@ -60,17 +60,18 @@ class BrokerMonitoringSubscribeWizard(models.TransientModel):
         )
         # no monitoring without the client's consent to request the credit history from the start
         # (218-FZ art. 6); the planned end is capped to the consent when the subscription is created
-        consented = (
+        consented = set(
             self.env["res.partner"]
             .browse({vals["partner_id"] for vals in vals_list})
             ._broker_consent_valid("credit_history", self.date_start)
+            .ids
         )
         todo, refused = [], self.env["res.partner"]
         for vals in vals_list:
             if vals["partner_id"] in watched:
                 continue
             watched.add(vals["partner_id"])
-            if vals["partner_id"] not in consented.ids:
+            if vals["partner_id"] not in consented:
                 refused |= self.env["res.partner"].browse(vals["partner_id"])
                 continue
             todo.append(dict(vals, reason=self.reason, date_start=self.date_start, date_end=self.date_end,

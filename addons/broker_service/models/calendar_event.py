@@ -57,14 +57,17 @@ class CalendarEvent(models.Model):
         if self.opportunity_id:
             return self.opportunity_id
         if self.res_model == "crm.lead" and self.res_id:
-            return self.env["crm.lead"].browse(self.res_id).exists()
+            return self.env["crm.lead"].browse(self.res_id)
         return self.env["crm.lead"]
 
     def _broker_meeting_leads(self):
-        leads = self.env["crm.lead"]
-        for event in self:
-            leads |= event._broker_meeting_lead()
-        return leads
+        """The deals of all these meetings, with one existence query for the whole batch."""
+        lead_ids = self.opportunity_id.ids + [
+            event.res_id
+            for event in self
+            if not event.opportunity_id and event.res_model == "crm.lead" and event.res_id
+        ]
+        return self.env["crm.lead"].browse(lead_ids).exists()
 
     def _broker_meeting_date(self):
         self.ensure_one()
@@ -76,15 +79,18 @@ class CalendarEvent(models.Model):
     def _broker_plan_confirmation(self):
         """A confirmation call or message the working day before the meeting (never on the quiet day)."""
         # only who may change the deal plans tasks on it (and so subscribes the assignee to it)
-        self._broker_meeting_leads().check_access("write")
+        leads = self._broker_meeting_leads()
+        leads.check_access("write")
         activity_type = self.env.ref("broker_service.mail_activity_type_meeting_confirmation")
+        # sudo: the tasks were planned by these meetings and may be assigned to a colleague; the user may
+        # change the deals they are on (checked above and before the write)
+        self.sudo().broker_confirmation_activity_id.filtered(
+            lambda a: a.activity_type_id == activity_type and a.res_model == "crm.lead"
+        ).unlink()
         for event in self:
             lead = event._broker_meeting_lead()
-            # sudo: the task was planned by this meeting and may be assigned to a colleague; the user may
-            # change the deal it is on (checked above and before the write)
-            previous = event.sudo().broker_confirmation_activity_id
-            if previous.activity_type_id == activity_type and previous.res_model == "crm.lead":
-                previous.unlink()
+            if lead not in leads:  # a deal deleted meanwhile
+                lead = leads.browse()
             if not lead or not event.start:
                 continue
             meeting_date = event._broker_meeting_date()

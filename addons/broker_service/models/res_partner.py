@@ -18,16 +18,17 @@ class ResPartner(models.Model):
         """Erasure after a withdrawn consent also removes the service notes about the client."""
         categories = super()._broker_erase_extra_data()
         # sudo: erasure reaches every note about the client, whoever triggered it (logged by broker_crm)
-        partner = self.sudo()
-        if partner.broker_personal_notes:
-            partner.broker_personal_notes = False
+        partners = self.sudo()
+        with_notes = partners.filtered("broker_personal_notes")
+        if with_notes:
+            with_notes.broker_personal_notes = False
             categories.append(self.env._("personal notes"))
         erased = self.env._("(erased)")
         consultations = (
             self.env["broker.consultation"]
             .sudo()
             .with_context(active_test=False)
-            .search([("partner_id", "in", partner.ids)])
+            .search([("partner_id", "in", self.ids)])
         )
         if consultations:
             consultations.write({"summary": erased, "outcome": erased})
@@ -36,7 +37,7 @@ class ResPartner(models.Model):
             self.env["broker.client.voice"]
             .sudo()
             .with_context(active_test=False)
-            .search([("partner_id", "in", partner.ids)])
+            .search([("partner_id", "in", self.ids)])
         )
         if voices:
             voices.write({"text": erased})
