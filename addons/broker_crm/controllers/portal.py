@@ -37,6 +37,10 @@ CONSENT_UPLOADS = (".pdf", ".jpg", ".jpeg", ".png")
 DEALS_PER_PAGE = 20
 MESSAGES_SHOWN = 100
 PARTNER_SUBTYPE = "broker_crm.mt_partner_message"
+# a partner may send the client a new confirmation link when there is no valid consent and no link
+# waiting; at most this many links per deal a day, so that the client is not flooded
+CONSENT_LINK_RESEND_STATES = ("missing", "expired", "link_expired")
+CONSENT_LINKS_PER_DAY = 3
 
 
 def _read_uploads(files):
@@ -192,6 +196,7 @@ class BrokerPortal(CustomerPortal):
     def _broker_deal_detail(self, deal):
         """The deal page's values: the summary plus documents, range agreement and shared messages."""
         values = self._broker_deal_summary(deal, self._broker_stage_sequence())
+        consent = self._broker_consent_status(deal)
         values.update(
             {
                 "credit_product": deal.credit_product_id.name or "",
@@ -213,10 +218,39 @@ class BrokerPortal(CustomerPortal):
                 ],
                 "stage_history": self._broker_stage_history(deal),
                 "messages": self._broker_messages(deal),
-                "consent": self._broker_consent_status(deal),
+                "consent": consent,
+                "can_resend_consent_link": self._broker_can_resend_consent_link(deal, consent),
+                "document_requests": self._broker_document_requests(deal),
             }
         )
         return values
+
+    def _broker_document_requests(self, deal):
+        """The deal's open requests for documents: due date, note and each document with its status."""
+        env = request.env
+        # sudo: partners have no access to requests; only the open requests of the partner's own deal
+        # (already checked) are read, and only the whitelisted values below leave this method
+        requests = env["broker.document.request"].sudo().search([("lead_id", "=", deal.id), ("state", "=", "open")])
+        today = fields.Date.context_today(requests)
+        return [
+            {
+                "id": doc_request.id,
+                "name": doc_request.display_name,
+                "date_due": doc_request.date_due,
+                "overdue": doc_request.date_due < today,
+                "note": doc_request.note or "",
+                "lines": [
+                    {
+                        "id": line.id,
+                        "name": line.document_type_id.name,
+                        "done": line.done,
+                        "state_label": env._("Uploaded") if line.done else env._("Needed"),
+                    }
+                    for line in doc_request.line_ids
+                ],
+            }
+            for doc_request in requests
+        ]
 
     def _broker_consent_status(self, deal):
         """The client's consents for the deal, as a status code and label only (no consent record)."""
@@ -432,10 +466,51 @@ class BrokerPortal(CustomerPortal):
             "declined": request.env._("The client's refusal is recorded."),
             "created": request.env._("The client is submitted. The broker team will contact the client shortly."),
             "sent": request.env._("Your message is sent to the broker team."),
+            "consent_sent": request.env._("A new confirmation link is sent to the client's e-mail."),
+            "consent_not_sent": request.env._(
+                "No link was sent: the client's consent is valid or withdrawn, a link is still waiting, the deal "
+                "has no client e-mail, or %(count)s links were sent in the last 24 hours. Write to the broker team.",
+                count=CONSENT_LINKS_PER_DAY,
+            ),
         }
         return request.render(
             "broker_crm.portal_my_deal", self._broker_deal_values(deal, message=messages.get(message))
         )
+
+    def _broker_can_resend_consent_link(self, deal, status):
+        if status["code"] not in CONSENT_LINK_RESEND_STATES or not deal.email_from or not deal.partner_id:
+            return False
+        # sudo: partners have no access to links; only how many were sent for their own deal is counted
+        sent = (
+            request.env["broker.consent.request"]
+            .sudo()
+            .search_count(
+                [
+                    ("lead_id", "=", deal.id),
+                    ("create_date", ">", fields.Datetime.subtract(fields.Datetime.now(), days=1)),
+                ]
+            )
+        )
+        return sent < CONSENT_LINKS_PER_DAY
+
+    @http.route(["/my/deals/<int:deal_id>/consent-link"], type="http", auth="user", website=True, methods=["POST"])
+    def portal_my_broker_deal_consent_link(self, deal_id, **post):
+        """The partner sends the client a new one-time confirmation link, to the client's e-mail on the deal."""
+        deal = self._broker_get_deal(deal_id)
+        if not self._broker_can_resend_consent_link(deal, self._broker_consent_status(deal)):
+            return request.redirect(f"/my/deals/{deal.id}?message=consent_not_sent")
+        # sudo: partners have no access to consent links; the link goes to the client of the partner's own
+        # deal, at the address recorded on the deal (the partner cannot choose it here)
+        request.env["broker.consent.request"].sudo()._create_and_send(deal, deal.partner_id, deal.email_from)
+        deal.message_post(
+            body=request.env._(
+                "%(partner)s sent the client a new consent confirmation link to %(email)s through the portal.",
+                partner=request.env.user.partner_id.name,
+                email=deal.email_from,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return request.redirect(f"/my/deals/{deal.id}?message=consent_sent")
 
     @http.route(["/my/deals/<int:deal_id>/documents/<int:line_id>"], type="http", auth="user", website=True,
                 methods=["POST"])  # fmt: skip
@@ -468,6 +543,48 @@ class BrokerPortal(CustomerPortal):
             subtype_xmlid="mail.mt_note",
         )
         return request.redirect(f"/my/deals/{deal.id}?message=uploaded#documents")
+
+    @http.route(["/my/deals/<int:deal_id>/requests/<int:line_id>"], type="http", auth="user", website=True,
+                methods=["POST"])  # fmt: skip
+    def portal_my_broker_deal_request_upload(self, deal_id, line_id, **post):
+        deal = self._broker_get_deal(deal_id)
+        # sudo: partners have no access to requests; the line is searched among the open requests of
+        # the partner's own deal only
+        request_line = (
+            request.env["broker.document.request.line"]
+            .sudo()
+            .search(
+                [("id", "=", line_id), ("request_id.lead_id", "=", deal.id), ("request_id.state", "=", "open")],
+                limit=1,
+            )
+        )
+        if not request_line:
+            raise NotFound()
+        files, errors = _read_uploads(request.httprequest.files.getlist("files"))
+        if not files and not errors:
+            errors = [request.env._("Choose at least one file.")]
+        if not errors:
+            try:
+                # sudo (the checklist line of the partner's deal is): portal users cannot create attachments on
+                # deals; _attach_files checks every file and the deal's quota again before writing anything, and
+                # the files arriving on the checklist line mark the request line done
+                request_line.document_id._attach_files(files)
+            except UserError as error:
+                errors = [error.args[0]]
+        if errors:
+            values = self._broker_deal_values(deal, upload_errors={f"request-{request_line.id}": errors})
+            return request.render("broker_crm.portal_my_deal", values, status=400)
+        deal.message_post(
+            body=request.env._(
+                "%(partner)s uploaded %(count)s file(s) for %(document)s (%(request)s) through the portal.",
+                partner=request.env.user.partner_id.name,
+                count=len(files),
+                document=request_line.document_type_id.name,
+                request=request_line.request_id.display_name,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return request.redirect(f"/my/deals/{deal.id}?message=uploaded#requests")
 
     @http.route(["/my/deals/<int:deal_id>/range"], type="http", auth="user", website=True, methods=["POST"])
     def portal_my_broker_deal_range(self, deal_id, decision=None, comment=None, **post):

@@ -6,7 +6,9 @@ from . import broker_lead_criterion
 from . import broker_lead_stop_factor
 from . import broker_lead_document
 from . import broker_bank_application
+from . import broker_stage_gate
 from . import crm_stage
+from . import res_bank
 from . import crm_lead
 from . import crm_team
 from . import res_partner
@@ -23,3 +25,6 @@ from . import broker_demo
 from . import broker_consent
 from . import broker_consent_request
 from . import broker_erasure_log
+from . import broker_deal_waiting_report
+from . import broker_document_request
+from . import broker_document_request_line

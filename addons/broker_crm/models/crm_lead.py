@@ -4,12 +4,13 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 from odoo.tools import email_normalize
 
 from ..tools.requisites import is_valid_inn, is_valid_ogrn, is_valid_phone
+from .broker_bank_application import OPEN_STATES
 from .broker_consent import CREDIT_HISTORY_MONTHS
-from .crm_stage import STEP_INDEX
+from .crm_stage import BROKER_STEPS, STEP_INDEX
 
 # Documents are analysed "from a few hours to two working days".
 ANALYSIS_WORKING_DAYS = 2
@@ -81,6 +82,10 @@ class CrmLead(models.Model):
     bank_submitted = fields.Boolean(
         string="Submitted to a Bank", compute="_compute_bank_submitted", store=True, copy=False
     )
+    bank_approved = fields.Boolean(
+        string="Approved by a Bank", compute="_compute_bank_approved", store=True, copy=False
+    )
+    open_bank_application_count = fields.Integer(compute="_compute_open_bank_application_count")
     amount_approved = fields.Monetary(
         string="Approved Amount", currency_field="company_currency", tracking=True, copy=False
     )
@@ -104,6 +109,15 @@ class CrmLead(models.Model):
     document_ids = fields.One2many("broker.lead.document", "lead_id", string="Documents")
     missing_document_count = fields.Integer(
         string="Missing Documents", compute="_compute_missing_document_count", store=True
+    )
+    expired_document_count = fields.Integer(string="Expired Documents", compute="_compute_document_validity")
+    expiring_document_count = fields.Integer(string="Documents Expiring Soon", compute="_compute_document_validity")
+    pd_consent_valid = fields.Boolean(
+        string="Personal Data Consent",
+        compute="_compute_pd_consent_valid",
+        search="_search_pd_consent_valid",
+        help="The client has a valid consent to the processing of personal data (152-FZ art. 9): needed before "
+        "the client's documents are collected and analysed.",
     )
 
     # ---------------------------------------------------------------- analysis SLA
@@ -170,6 +184,14 @@ class CrmLead(models.Model):
         tracking=True,
         copy=False,
     )
+    date_contract_signed = fields.Date(
+        string="Contract Signed On", tracking=True, copy=False, help="Filled when the contract is marked signed."
+    )
+    contract_data_complete = fields.Boolean(
+        compute="_compute_contract_data_complete",
+        store=True,
+        help="Client name, e-mail, INN (company) or passport (individual) and the contract number are filled in.",
+    )
     contract_signed_scan = fields.Binary(string="Signed Contract", attachment=True, copy=False)
     contract_signed_scan_name = fields.Char(copy=False)
 
@@ -232,6 +254,59 @@ class CrmLead(models.Model):
     def _compute_bank_submitted(self):
         for lead in self:
             lead.bank_submitted = any(app.state != "draft" for app in lead.bank_application_ids)
+
+    @api.depends("bank_application_ids.state")
+    def _compute_bank_approved(self):
+        for lead in self:
+            lead.bank_approved = any(app.state == "approved" for app in lead.bank_application_ids)
+
+    @api.depends("bank_application_ids.state")
+    def _compute_open_bank_application_count(self):
+        for lead in self:
+            lead.open_bank_application_count = len(lead.bank_application_ids.filtered(lambda a: a.state in OPEN_STATES))
+
+    @api.depends("document_ids.date_valid_until", "document_ids.state")
+    def _compute_document_validity(self):
+        for lead in self:
+            states = lead.document_ids.mapped("validity_state")
+            lead.expired_document_count = states.count("expired")
+            lead.expiring_document_count = states.count("expiring")
+
+    @api.depends("partner_id")
+    def _compute_pd_consent_valid(self):
+        valid = self.partner_id._broker_consent_valid("personal_data")
+        for lead in self:
+            lead.pd_consent_valid = bool(lead.partner_id and lead.partner_id in valid)
+
+    def _search_pd_consent_valid(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on personal data consents."))
+        today = fields.Date.context_today(self)
+        # sudo: only who holds a valid consent is read, to select deals
+        consents = (
+            self.env["broker.consent"]
+            .sudo()
+            .search(
+                [
+                    ("kind", "=", "personal_data"),
+                    ("withdrawn_on", "=", False),
+                    ("date_given", "<=", today),
+                    "|",
+                    ("valid_until", "=", False),
+                    ("valid_until", ">=", today),
+                ]
+            )
+        )
+        positive = (operator == "=") == value
+        return [("partner_id", "in" if positive else "not in", consents.partner_id.ids)]
+
+    @api.depends(
+        "partner_name", "contact_name", "partner_id", "email_from", "client_type", "client_inn",
+        "passport_series", "passport_number", "contract_number",
+    )  # fmt: skip
+    def _compute_contract_data_complete(self):
+        for lead in self:
+            lead.contract_data_complete = not lead._contract_data_missing()
 
     @api.depends("stop_factor_ids.resolved")
     def _compute_unresolved_stop_factor_count(self):
@@ -403,6 +478,13 @@ class CrmLead(models.Model):
             for vals in vals_list:
                 self._broker_check_money_create(vals)
         leads = super().create(vals_list)
+        if not self.env.su:
+            # a deal created straight into a later step meets that step's conditions like a moved one
+            for stage in leads.stage_id.filtered("broker_step"):
+                created = leads.filtered(lambda lead, stage=stage: lead.stage_id == stage)
+                if STEP_INDEX[stage.broker_step] > STEP_INDEX["pre_analysis"]:
+                    created._check_stop_factors(stage)
+                created._check_stage_gates(stage, steps_before=dict.fromkeys(created.ids, False), created=True)
         leads.filtered("credit_product_id")._sync_product_checklists()
         # the owner is notified by Odoo itself; a different executor gets the hand-over task
         leads.filtered(lambda lead: lead.executor_id and lead.executor_id != lead.user_id)._notify_executor()
@@ -410,11 +492,19 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         self._broker_check_money_write(vals)
-        if vals.get("stage_id"):
-            self._check_stage_move(self.env["crm.stage"].browse(vals["stage_id"]))
+        stage = self.env["crm.stage"].browse(vals.get("stage_id"))
+        if stage and STEP_INDEX.get(stage.broker_step, -1) > STEP_INDEX["pre_analysis"]:
+            self._check_stop_factors(stage)
+        # the conditions are checked on the values after this write (a form may fill them as it moves on),
+        # against the step each deal comes from
+        steps_before = {lead.id: lead.broker_step for lead in self} if stage else {}
         self._broker_keep_replaced_scans(vals)
+        if vals.get("contract_state") == "signed" and "date_contract_signed" not in vals:
+            vals = dict(vals, date_contract_signed=fields.Date.context_today(self))
         executors_before = {lead.id: lead.executor_id for lead in self} if "executor_id" in vals else {}
         res = super().write(vals)
+        if stage:
+            self._check_stage_gates(stage, steps_before=steps_before)
         if "credit_product_id" in vals:
             self.filtered("credit_product_id")._sync_product_checklists()
         if {"date_issued", "loan_term_months", "partner_id"} & set(vals):
@@ -606,9 +696,7 @@ class CrmLead(models.Model):
         return True
 
     # ================================================================ business logic
-    def _check_stage_move(self, stage):
-        if STEP_INDEX.get(stage.broker_step, -1) <= STEP_INDEX["pre_analysis"]:
-            return
+    def _check_stop_factors(self, stage):
         blocked = self.filtered(lambda lead: lead.unresolved_stop_factor_count)
         if blocked:
             lead = blocked[0]
@@ -622,6 +710,84 @@ class CrmLead(models.Model):
                     factors=names,
                 )
             )
+
+    def _stage_gates_unmet(self, stage, steps_before=None):
+        """{deal: unmet gates} for moving these deals forward to ``stage``.
+
+        A deal moving forward meets the entry conditions of every step it reaches or skips (of its team's
+        stages and the shared ones); moving back, or staying, checks nothing.
+
+        :param steps_before: {deal id: broker step it comes from} (False for a new deal); by default the
+            deals' current steps
+        """
+        target = STEP_INDEX.get(stage.broker_step, -1)
+
+        def current(lead):
+            step = steps_before[lead.id] if steps_before is not None else lead.broker_step
+            return STEP_INDEX.get(step, -1)
+
+        moving = self.filtered(lambda lead: current(lead) < target)
+        if not moving:
+            return {}
+        gated = self.env["crm.stage"].search([("broker_gate_ids", "!=", False)]) | stage
+        steps = {}
+        for lead in moving:
+            passed = {key for key, _label in BROKER_STEPS[current(lead) + 1 : target + 1]}
+            reached = gated.filtered(
+                lambda st, lead=lead, passed=passed: (
+                    st.broker_step in passed and (not st.team_id or st.team_id == lead.team_id)
+                )
+            )
+            steps[lead] = (stage | reached).broker_gate_ids
+        gates = self.env["broker.stage.gate"].union(*steps.values())
+        unmet = gates._unmet(moving)
+        result = {}
+        for lead, lead_gates in steps.items():
+            missing = unmet[lead.id] & lead_gates
+            if missing:
+                # in the order of the process, as the user will meet them
+                result[lead] = missing.sorted(lambda g: (STEP_INDEX.get(g.stage_id.broker_step, 99), g.sequence, g.id))
+        return result
+
+    def _check_stage_gates(self, stage, steps_before=None, created=False):
+        if self.env.su:
+            return  # data files, demo and system jobs place deals where they belong
+        unmet = self._stage_gates_unmet(stage, steps_before=steps_before)
+        if not unmet:
+            return
+        reason = self.env.context.get("broker_gate_override")
+        if reason:
+            if not self.env.user.has_group("broker_crm.group_broker_manager"):
+                raise AccessError(self.env._("Only a broker manager can override the conditions of a stage."))
+            for lead, gates in unmet.items():
+                lead.message_post(
+                    body=self.env._(
+                        '%(user)s moved the deal to "%(stage)s" without: %(missing)s. Reason: %(reason)s',
+                        user=self.env.user.name,
+                        stage=stage.name,
+                        missing="; ".join(dict.fromkeys(gates.mapped("name"))),
+                        reason=reason,
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+            return
+        lead, gates = next(iter(unmet.items()))
+        message = self.env._(
+            'Deal %(deal)s cannot move to "%(stage)s" yet. Still missing:\n%(missing)s',
+            deal=lead.display_name,
+            stage=stage.name,
+            missing="\n".join(f"- {name}" for name in dict.fromkeys(gates.mapped("name"))),
+        )
+        if not created and self.env.user.has_group("broker_crm.group_broker_manager"):
+            action = self.env.ref("broker_crm.action_broker_stage_gate_override")
+            raise RedirectWarning(
+                message,
+                action.id,
+                self.env._("Move anyway, with a reason"),
+                {"default_lead_ids": [fields.Command.set([unmet_lead.id for unmet_lead in unmet])],
+                 "default_stage_id": stage.id},
+            )  # fmt: skip
+        raise UserError(message)
 
     def _sync_product_checklists(self):
         """Add the product's criteria and required documents that the deal does not list yet."""
@@ -694,19 +860,26 @@ class CrmLead(models.Model):
             },
         }
 
+    def _contract_data_missing(self):
+        """What the contract of this deal still lacks, as labels."""
+        self.ensure_one()
+        lead = self.sudo()  # sudo: personal fields are only checked for presence
+        missing = []
+        if not (lead.partner_name or lead.contact_name or lead.partner_id):
+            missing.append(self.env._("client name"))
+        if not lead.email_from:
+            missing.append(self.env._("e-mail"))
+        if lead.client_type == "company" and not lead.client_inn:
+            missing.append(self.env._("INN"))
+        if lead.client_type == "individual" and not (lead.passport_series and lead.passport_number):
+            missing.append(self.env._("passport"))
+        if not lead.contract_number:
+            missing.append(self.env._("contract number"))
+        return missing
+
     def _check_contract_requisites(self):
         for lead in self:
-            missing = []
-            if not (lead.partner_name or lead.contact_name or lead.partner_id):
-                missing.append(self.env._("client name"))
-            if not lead.email_from:
-                missing.append(self.env._("e-mail"))
-            if lead.client_type == "company" and not lead.client_inn:
-                missing.append(self.env._("INN"))
-            if lead.client_type == "individual" and not (lead.passport_series and lead.passport_number):
-                missing.append(self.env._("passport"))
-            if not lead.contract_number:
-                missing.append(self.env._("contract number"))
+            missing = lead._contract_data_missing()
             if missing:
                 raise UserError(
                     self.env._("Fill in before preparing the contract of %(deal)s: %(missing)s.",

@@ -26,3 +26,10 @@ class CrmStage(models.Model):
         BROKER_STEPS,
         help="Which step of the credit broker process this stage stands for. Checks and automations use it.",
     )
+    broker_gate_ids = fields.One2many(
+        "broker.stage.gate",
+        "stage_id",
+        string="Entry Conditions",
+        help="What a deal must meet to enter this step. Moving a deal forward checks the conditions of every "
+        "step it reaches or skips; moving back is always allowed; a broker manager may override with a reason.",
+    )

@@ -16,3 +16,7 @@ from . import test_access_matrix
 from . import test_first_run
 from . import test_consent
 from . import test_portal_consent
+from . import test_deal_waiting_report
+from . import test_document_request
+from . import test_stage_gates
+from . import test_bank_applications

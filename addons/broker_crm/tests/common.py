@@ -1,5 +1,7 @@
+import base64
 from contextlib import contextmanager
 
+from odoo import fields
 from odoo.tests import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -96,6 +98,37 @@ class BrokerCrmCommon(TransactionCase):
         lead = cls.env["crm.lead"].with_user(user or cls.user_agent).create(values)
         cls._end_request()
         return lead
+
+    @classmethod
+    def _give_pd_consent(cls, lead, user=None, date=None):
+        """The client of the deal signs a consent to personal data processing, recorded by the agent."""
+        user = user or cls.user_agent
+        if not lead.partner_id:
+            lead.with_user(user)._handle_partner_assignment(create_missing=True)
+        return (
+            cls.env["broker.consent"]
+            .with_user(user)
+            .create(
+                {
+                    "partner_id": lead.partner_id.id,
+                    "lead_id": lead.id,
+                    "kind": "personal_data",
+                    "purpose": "Credit selection under the brokerage contract",
+                    "date_given": date or fields.Date.context_today(lead),
+                    "method": "paper",
+                    "document": base64.b64encode(b"%PDF-1.4 signed consent"),
+                    "document_name": "consent.pdf",
+                }
+            )
+        )
+
+    @classmethod
+    def _upload_documents(cls, lead, date_issued=None):
+        """Every checklist document of the deal received."""
+        for line in lead.document_ids.filtered(lambda line: line.state == "missing"):
+            line._attach_files([(f"{line.document_type_id.name}.pdf", b"%PDF-1.4 test", "application/pdf")])
+        if date_issued:
+            lead.document_ids.date_issued = date_issued
 
     @classmethod
     def _end_request(cls):

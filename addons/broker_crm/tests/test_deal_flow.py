@@ -30,12 +30,16 @@ class TestDealFlow(BrokerCrmCommon):
         with self.assertRaisesMessage(UserError, "Current overdue"):
             self._move(lead, "documents")
         lead.stop_factor_ids.resolved = True
-        self._move(lead, "documents")
+        # the documents step needs the client's consent and the documents themselves
+        with self.assertRaisesMessage(UserError, "consent of the client.*\n.*every document"):
+            self._move(lead, "documents")
+        self._give_pd_consent(lead)
 
         # documents uploaded into the checklist, analysis clock started
         for line in lead.document_ids:
             line._attach_files([(f"{line.document_type_id.name}.pdf", b"%PDF-1.4 test", "application/pdf")])
         self.assertEqual(lead.missing_document_count, 0)
+        self._move(lead, "documents")
         self.assertTrue(all(att.res_model == "crm.lead" and att.res_id == lead.id
                             for att in lead.document_ids.attachment_ids))  # fmt: skip
         lead.action_submit_documents()
@@ -74,12 +78,16 @@ class TestDealFlow(BrokerCrmCommon):
         bank = self.env["res.bank"].create({"name": "Test Bank"})
         lead.write({"bank_application_ids": [(0, 0, {"bank_id": bank.id, "state": "submitted"})]})
         self.assertTrue(lead.bank_submitted)
+        with self.assertRaisesMessage(UserError, "an approved bank application"):
+            self._move(lead, "credit_approved")
         lead.bank_application_ids.write({"state": "approved", "amount_approved": 4_500_000})
         self._move(lead, "credit_approved")
         lead.write({"amount_approved": 4_500_000, "date_approved": "2026-11-20"})
-        self._move(lead, "credit_issued")
+        with self.assertRaisesMessage(UserError, "issued amount and the date of issue"):
+            self._move(lead, "credit_issued")
         # the issued amount drives the invoice: a manager confirms it
         lead.with_user(self.user_manager).write({"amount_issued": 4_500_000, "date_issued": "2026-11-23"})
+        self._move(lead, "credit_issued")
         self.assertEqual(lead.probability, 100, "an issued credit is a won deal")
 
         tracked = self._tracking_values(lead).field_id.mapped("name")

@@ -173,6 +173,7 @@ class TestPortalAccessMatrix(BrokerPortalAccessCommon):
             "broker.lead.document": self.deal_a.document_ids,
             "broker.commission": self.commission_a,
             "broker.bank.application": self.bank_app_a,
+            "broker.stage.gate": self.env.ref("broker_crm.gate_credit_issued_amount"),
             "broker.lead.criterion": self.deal_a.criterion_ids,
             "broker.lead.stop.factor": self.stop_a,
             "ir.attachment": self.attachment_a,

@@ -215,6 +215,43 @@ class TestBrokerPortalConsent(HttpCase):
             self.assertEqual(self.env["broker.consent.request"].search([("lead_id", "=", deal.id)]).state, "expired")
             self.assertEqual(self._status(deal), "link_expired")
 
+    def test_partner_sends_a_new_link_after_expiry(self):
+        deal, _token = self._submit_with_link()
+        ConsentRequest = self.env["broker.consent.request"]
+        self._login(self.portal_a)
+        csrf = self._csrf(f"/my/deals/{deal.id}")
+        # a link is still waiting: nothing is sent again
+        response = self.url_open(f"/my/deals/{deal.id}/consent-link", data={"csrf_token": csrf}, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("message=consent_not_sent", response.headers["Location"])
+        self.assertEqual(ConsentRequest.search_count([("lead_id", "=", deal.id)]), 1)
+        later = fields.Datetime.now() + timedelta(hours=REQUEST_VALID_HOURS, minutes=1)
+        with freeze_time(later):
+            page = self.url_open(f"/my/deals/{deal.id}")
+            self.assertIn("o_broker_consent_resend", page.text, "the expired link can be sent again")
+            # another firm's partner cannot
+            self._login(self.portal_b)
+            csrf_b = self._csrf("/my/deals/new")
+            response = self.url_open(f"/my/deals/{deal.id}/consent-link", data={"csrf_token": csrf_b})
+            self.assertEqual(response.status_code, 404)
+            self.assertEqual(ConsentRequest.search_count([("lead_id", "=", deal.id)]), 1)
+            self._login(self.portal_a)
+            response = self.url_open(
+                f"/my/deals/{deal.id}/consent-link", data={"csrf_token": self._csrf(f"/my/deals/{deal.id}")},
+                allow_redirects=False,
+            )  # fmt: skip
+            self.assertIn("message=consent_sent", response.headers["Location"])
+            second = ConsentRequest.search([("lead_id", "=", deal.id)], order="id desc", limit=1)
+            self.assertEqual(ConsentRequest.search_count([("lead_id", "=", deal.id)]), 2)
+            self.assertEqual(second.email, "irina@client.example", "always the client's address on the deal")
+            mail = self.env["mail.mail"].search([("model", "=", "broker.consent.request"), ("res_id", "=", second.id)])
+            token = LINK.search(mail.body_html).group(1)
+            self.assertEqual(self._status(deal), "waiting")
+            self._login(None)
+            response = self.url_open(f"/consent/{token}", data={"csrf_token": self._csrf(f"/consent/{token}")})
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(self._status(deal), "valid")
+
     def test_wrong_token_is_not_found(self):
         _deal, token = self._submit_with_link()
         self._login(None)

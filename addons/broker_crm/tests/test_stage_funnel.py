@@ -17,6 +17,8 @@ class TestStageFunnel(BrokerCrmCommon):
         leads = self._new_deal() | self._new_deal() | self._new_deal()
         leads[:2].write({"stage_id": self.stages["pre_analysis"].id})
         self._end_request()
+        self._give_pd_consent(leads[0])
+        self._upload_documents(leads[0])
         leads[:1].write({"stage_id": self.stages["documents"].id})
         leads[1].action_set_lost()  # a lost deal still counts for the stages it reached
         self._end_request()

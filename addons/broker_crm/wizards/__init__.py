@@ -1,2 +1,3 @@
 from . import broker_commission_settle
 from . import broker_act_signed
+from . import broker_stage_gate_override

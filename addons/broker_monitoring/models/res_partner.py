@@ -38,6 +38,9 @@ class ResPartner(models.Model):
         )
         if not (subscriptions or signals):
             return categories
+        # rejected rows of the bureau are matched by the identifiers the bureau knows the person by
+        identifiers = subscriptions.mapped("subject_ref") + subscriptions.mapped("inn") + signals.mapped("subject_ref")
+        rejected = self.env["broker.monitoring.rejection"].sudo()._erase_identifiers(identifiers)
         signals.write({"payload": False, "subject_ref": False, "creditor": False, "amount": 0.0})
         # without the person's identifiers the bureau cannot be asked anymore: monitoring ends
         subscriptions.filtered(lambda s: s.state == "active").state = "cancelled"
@@ -50,7 +53,9 @@ class ResPartner(models.Model):
         categories.append(
             self.env._(
                 "credit bureau monitoring: %(signals)s signals (raw data, subject, creditor, amount), "
-                "%(subscriptions)s subscriptions (passport, birth date, INN, banks applied to)",
+                "%(subscriptions)s subscriptions (passport, birth date, INN, banks applied to), "
+                "%(rejected)s rejected bureau rows (raw data)",
+                rejected=rejected,
                 signals=len(signals),
                 subscriptions=len(subscriptions),
             )

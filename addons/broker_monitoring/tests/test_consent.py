@@ -123,6 +123,31 @@ class TestConsent(BrokerMonitoringCommon):
         log = self.env["broker.erasure.log"].search([("partner_id", "=", self.client.id)])
         self.assertIn("credit bureau monitoring: 1 signals", log.categories)
 
+    def test_erasure_and_retention_clear_rejected_bureau_rows(self):
+        """Rows the bureau sent that could not be read may name the person: they go with the erasure,
+        and anybody's are cleared after the retention period."""
+        self._subscribe(subject="770712345633", inn="770712345633")
+        run, _counts = self._ingest(
+            [make_signal(1, subject="770712345633", date="not a date"), make_signal(2, subject="OTHER-77", amount=-5)]
+        )
+        mine, other = run.rejection_ids.sorted("external_id")
+        self.assertIn("770712345633", mine.raw)
+        self.client.with_user(self.user_manager).action_broker_erase_personal_data()
+        self.assertFalse(mine.raw, "the erased person's rejected row is cleared")
+        self.assertTrue(other.raw, "somebody else's is not")
+        self.assertEqual(mine.reason, "invalid date 'not a date'", "the reason stays for the administrator")
+        log = self.env["broker.erasure.log"].search([("partner_id", "=", self.client.id)])
+        self.assertIn("1 rejected bureau rows", log.categories)
+        Rejection = self.env["broker.monitoring.rejection"]
+        Rejection._cron_purge_raw()
+        self.assertTrue(other.raw, "kept for 30 days")
+        # the row was received 42 days ago (the database stamps create_date, not the test clock)
+        self.env.cr.execute("UPDATE broker_monitoring_rejection SET create_date = %s WHERE id = %s",
+                            ("2025-02-01 10:00:00", other.id))  # fmt: skip
+        other.invalidate_recordset()
+        Rejection._cron_purge_raw()
+        self.assertFalse(other.raw)
+
     def _import(self, text, **vals):
         wizard = (
             self.env["broker.monitoring.import.wizard"]
