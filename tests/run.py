@@ -85,6 +85,25 @@ def odoo_python(odoo):
     return wrapped.group(1) if wrapped else None
 
 
+def installed_addons_dirs(python):
+    """Folders of addons installed as Python packages (``odoo-addon-*`` from PyPI, e.g. OCA's
+    queue_job), so that Odoo and the Odoo processes our addons start find them whatever the
+    layout of the Python they were installed into."""
+    if not python:
+        return []
+    code = (
+        "import importlib.metadata as m, os\n"
+        "for d in m.distributions():\n"
+        "    name = (d.metadata['Name'] or '').lower().replace('_', '-')\n"
+        "    if name.startswith('odoo-addon-'):\n"
+        "        path = os.path.abspath(str(d.locate_file('odoo/addons')))\n"
+        "        if os.path.isdir(path):\n"
+        "            print(path)\n"
+    )
+    result = run([python, "-c", code], check=False)
+    return sorted(set(result.stdout.split())) if result.returncode == 0 else []
+
+
 def default_addons_path(odoo):
     """Odoo's own addons path, to which ours is prepended."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -305,7 +324,9 @@ def main():
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     (CACHE_DIR / "data").mkdir(exist_ok=True)
     data_dir = CACHE_DIR / "data"
-    addons_path = f"{ADDONS_DIR},{default_addons_path(odoo)}"
+    default_path = default_addons_path(odoo)
+    extra = [path for path in installed_addons_dirs(odoo_python(odoo)) if path not in default_path.split(",")]
+    addons_path = ",".join([str(ADDONS_DIR), default_path, *extra])
 
     repo_run, repo_failed, repo_skipped = (0, 0, 0) if (args.addon or args.tags) else run_repository_tests()
 

@@ -1,0 +1,1 @@
+from . import broker_tenant_restore_wizard
