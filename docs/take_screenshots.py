@@ -366,7 +366,7 @@ def take_all(shooter, users):
 
     # Every commission, whatever its state, not only those to bill.
     shooter.login(*users["accountant"])
-    commissions = "broker_crm.broker_commission_action"
+    commissions = "broker_commission.broker_commission_action"
     shooter.open_backend(f"action={commissions}", ".o_list_view", sample=True)
     shooter.remove_facets(shooter.filter_labels(commissions, ["to_bill"]), ".o_list_renderer .o_data_row")
     shooter.hide_optional_columns(

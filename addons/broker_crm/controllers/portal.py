@@ -1,11 +1,11 @@
-"""Partner portal: referral partners submit clients and follow their deals and commissions.
+"""Partner portal: referral partners submit clients and follow their deals.
 
-Partners are portal users with no access rights on deals, document lines or commissions: every
-route and RPC of the web client refuses them. These pages are their only window. They read with
-`sudo()`, always restricted by the explicit domain of the partner's commercial entity
-(`_broker_deals_domain`, `_broker_commissions_domain`), and hand the templates plain values built
-from a whitelist of fields (`_broker_deal_summary`, `_broker_deal_detail`, `_broker_commission_values`),
-never the records themselves: passport data, INN, fees, notes, tracking and client e-mails of a deal
+Partners are portal users with no access rights on deals or document lines: every route and RPC
+of the web client refuses them. These pages are their only window. They read with `sudo()`,
+always restricted by the explicit domain of the partner's commercial entity (`_broker_deals_domain`;
+broker_commission adds the commissions page the same way), and hand the templates plain values
+built from a whitelist of fields (`_broker_deal_summary`, `_broker_deal_detail`), never the
+records themselves: passport data, INN, fees, notes, tracking and client e-mails of a deal
 cannot reach a partner. The conversation with the partner is the deal's messages of the
 `broker_crm.mt_partner_message` subtype, the only subtype the partner follows.
 """
@@ -81,19 +81,11 @@ class BrokerPortal(CustomerPortal):
     def _broker_deals_domain(self, partner):
         return [("referral_partner_id", "child_of", partner.id)]
 
-    def _broker_commissions_domain(self, partner):
-        return [("partner_id", "child_of", partner.id)]
-
     def _broker_leads_sudo(self):
         # sudo: partners have no access to deals; every search on this model here is AND-ed with
         # _broker_deals_domain and only whitelisted values are rendered. Lost deals are archived:
         # partners still see them, marked as lost.
         return request.env["crm.lead"].sudo().with_context(active_test=False)
-
-    def _broker_commissions_sudo(self):
-        # sudo: partners have no access to commissions; every search here is AND-ed with
-        # _broker_commissions_domain and only whitelisted values are rendered
-        return request.env["broker.commission"].sudo()
 
     def _broker_get_deal(self, deal_id):
         """The partner's deal (sudo, to be rendered through the whitelist only), else 404."""
@@ -110,7 +102,7 @@ class BrokerPortal(CustomerPortal):
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        wanted = {"broker_deal_count", "broker_action_count", "broker_commission_count"} & set(counters)
+        wanted = {"broker_deal_count", "broker_action_count"} & set(counters)
         if not wanted:
             return values
         partner = self._broker_partner()
@@ -123,10 +115,6 @@ class BrokerPortal(CustomerPortal):
         if "broker_action_count" in wanted:
             values["broker_action_count"] = Lead.search_count(
                 expression.AND([self._broker_deals_domain(partner), self._broker_action_domain()])
-            )
-        if "broker_commission_count" in wanted:
-            values["broker_commission_count"] = self._broker_commissions_sudo().search_count(
-                self._broker_commissions_domain(partner)
             )
         return values
 
@@ -336,20 +324,6 @@ class BrokerPortal(CustomerPortal):
             }
             for message in messages
         ]
-
-    def _broker_commission_values(self, commission):
-        """What a partner may know of one of its commissions."""
-        return {
-            "deal_id": commission.lead_id.id,
-            "deal_name": commission.lead_id.name,
-            "base_amount": commission.base_amount,
-            "rate": commission.rate,
-            "amount": commission.amount,
-            "currency": commission.currency_id,
-            "state": _selection_label(commission, "state"),
-            "bill": commission.bill_id.name or "",
-            "bill_payment_state": _selection_label(commission, "bill_payment_state") if commission.bill_id else "",
-        }
 
     # ------------------------------------------------------------------ deals list
     def _broker_deals_searchbar(self):
@@ -820,42 +794,6 @@ class BrokerPortal(CustomerPortal):
                 user_id=responsible.id,
             )
         return deal
-
-    # ------------------------------------------------------------------ commissions
-    @http.route(["/my/commissions", "/my/commissions/page/<int:page>"], type="http", auth="user", website=True)
-    def portal_my_broker_commissions(self, page=1, **kw):
-        partner = self._broker_partner()
-        if not partner:
-            raise NotFound()
-        Commission = self._broker_commissions_sudo()
-        domain = self._broker_commissions_domain(partner)
-        values = self._prepare_portal_layout_values()
-        pager_values = portal_pager(url="/my/commissions", total=Commission.search_count(domain), page=page,
-                                    step=self._items_per_page)  # fmt: skip
-        commissions = Commission.search(domain, limit=self._items_per_page, offset=pager_values["offset"])
-        groups = Commission._read_group(
-            expression.AND([domain, [("state", "!=", "cancelled")]]),
-            ["create_date:month", "state"],
-            ["amount:sum"],
-            order="create_date:month desc",
-        )
-        periods = OrderedDict()
-        for month, state, amount in groups:
-            period = periods.setdefault(month, {"total": 0.0, "paid": 0.0})
-            period["total"] += amount
-            if state == "paid":
-                period["paid"] += amount
-        values.update(
-            {
-                "commissions": [self._broker_commission_values(commission) for commission in commissions],
-                "periods": periods,
-                "currency": request.env.company.currency_id,
-                "page_name": "broker_commissions",
-                "pager": pager_values,
-                "default_url": "/my/commissions",
-            }
-        )
-        return request.render("broker_crm.portal_my_commissions", values)
 
     # ------------------------------------------------------------------ client's confirmation link
     def _broker_consent_request(self, token):

@@ -15,12 +15,7 @@ from . import res_partner
 from . import res_users
 from . import portal_wizard_user
 from . import ir_attachment
-from . import broker_commission
 from . import res_company
-from . import res_config_settings
-from . import account_move
-from . import account_move_line
-from . import account_partial_reconcile
 from . import broker_demo
 from . import broker_consent
 from . import broker_consent_request

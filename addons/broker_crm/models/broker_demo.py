@@ -1,8 +1,4 @@
-import base64
-
-from dateutil.relativedelta import relativedelta
-
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools.misc import file_open
 
 from .crm_stage import STEP_INDEX
@@ -30,9 +26,9 @@ DEMO_DEALS = (
 
 
 class BrokerDemo(models.AbstractModel):
-    """Completes the demo office with what only the real flows can produce: received documents,
-    checked criteria, and the accountant's side of steps 11-12 (invoices, payments, signed acts,
-    partner commissions and bills in every state). Called from demo data only."""
+    """Completes the demo office with what only the real flows can produce: received documents and
+    checked criteria (broker_commission adds the accountant's side of steps 11-12). Called from demo
+    data only."""
 
     _name = "broker.demo"
     _description = "Credit Broker Demo Office"
@@ -44,7 +40,6 @@ class BrokerDemo(models.AbstractModel):
             deals |= self.env.ref(f"broker_crm.{xmlid}")
         self._receive_documents(deals)
         self._check_criteria(deals)
-        self._account(deals)
 
     def _deal(self, xmlid):
         return self.env.ref(f"broker_crm.{xmlid}").with_context(active_test=False)
@@ -67,59 +62,3 @@ class BrokerDemo(models.AbstractModel):
                 lead.criterion_ids.result = "pass"
             elif lead.broker_step == "pre_analysis" and lead.criterion_ids:
                 lead.criterion_ids[0].result = "pass"
-
-    # ------------------------------------------------------------------ steps 11-12
-    @api.model
-    def _account(self, deals):
-        today = fields.Date.context_today(self)
-        company = self.env.company
-        # billed: invoice paid and act signed, the partner's bill is a draft
-        act = self._deal("lead_demo_act")
-        self._invoice(act, today - relativedelta(days=15), paid=True)
-        self._sign_act(act, today - relativedelta(days=5))
-        # waiting: the client has not paid yet
-        self._invoice(self._deal("lead_demo_act_waiting"), today - relativedelta(days=10))
-        # due: the accountant bills partners in batches here (automatic bills off for a moment)
-        auto_bill = company.broker_commission_auto_bill
-        company.broker_commission_auto_bill = False
-        due = self._deal("lead_demo_act_due")
-        self._invoice(due, today - relativedelta(days=20), paid=True)
-        self._sign_act(due, today - relativedelta(days=2))
-        company.broker_commission_auto_bill = auto_bill
-        # paid: the partner's bill posted and paid
-        closed = self._deal("lead_demo_closed")
-        self._invoice(closed, today - relativedelta(days=75), paid=True)
-        self._sign_act(closed, today - relativedelta(days=60))
-        bill = closed.commission_ids.bill_id
-        if bill:
-            bill.invoice_date = today - relativedelta(days=55)
-            bill.action_post()
-            self._pay(bill, today - relativedelta(days=45))
-        # cancelled: the invoice was credited back
-        cancelled = self._deal("lead_demo_cancelled")
-        invoice = self._invoice(cancelled, today - relativedelta(days=45))
-        invoice._reverse_moves([{"ref": "Клиент расторг договор", "invoice_date": invoice.invoice_date}], cancel=True)
-
-    @api.model
-    def _invoice(self, lead, date, paid=False):
-        lead.action_create_invoice()
-        invoice = lead.invoice_id
-        invoice.invoice_date = date
-        invoice.action_post()
-        if paid:
-            self._pay(invoice, date + relativedelta(days=3))
-        return invoice
-
-    @api.model
-    def _pay(self, move, date):
-        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
-            {"payment_date": date}
-        )._create_payments()
-
-    @api.model
-    def _sign_act(self, lead, date):
-        with file_open("broker_crm/static/demo/signed_act.pdf", "rb") as pdf:
-            scan = pdf.read()
-        self.env["broker.act.signed"].create(
-            {"lead_id": lead.id, "date": date, "scan": base64.b64encode(scan), "scan_name": "Акт (подписан).pdf"}
-        ).action_confirm()

@@ -20,10 +20,8 @@ ANALYSIS_WORKING_DAYS = 2
 PERSONAL_DATA_GROUPS = "broker_crm.group_broker_agent,broker_crm.group_broker_accountant"
 # Fields that decide what the client is invoiced and what a partner is paid: only managers and
 # accountants change them (their own actions write them as superuser after checking the role).
+# Addons add their own (the invoice and the signed act) through CrmLead._broker_money_fields().
 MONEY_FIELDS = (
-    "invoice_id",
-    "act_signed_date",
-    "act_signed_scan",
     "amount_issued",
     "fee_percent",
     "fee_fixed",
@@ -32,7 +30,8 @@ MONEY_FIELDS = (
 # Once a partner's commission exists, the figures it was computed from no longer change.
 COMMISSION_FROZEN_FIELDS = ("amount_issued", "fee_percent", "fee_fixed", "referral_partner_id", "credit_product_id")
 MONEY_GROUPS = ("broker_crm.group_broker_manager", "broker_crm.group_broker_accountant")
-SCAN_FIELDS = ("contract_signed_scan", "act_signed_scan")
+# Signed scans kept on the deal when replaced; addons add theirs through CrmLead._broker_scan_fields().
+SCAN_FIELDS = ("contract_signed_scan",)
 
 
 class CrmLead(models.Model):
@@ -195,7 +194,7 @@ class CrmLead(models.Model):
     contract_signed_scan = fields.Binary(string="Signed Contract", attachment=True, copy=False)
     contract_signed_scan_name = fields.Char(copy=False)
 
-    # ---------------------------------------------------------------- partner, act, invoice, commission
+    # ---------------------------------------------------------------- referral partner
     referral_partner_id = fields.Many2one(
         "res.partner",
         tracking=True,
@@ -203,25 +202,6 @@ class CrmLead(models.Model):
         domain="[('is_broker_partner', '=', True)]",
         help="The partner who brought the client and earns the commission.",
     )
-    fee_amount = fields.Monetary(
-        string="Broker Fee",
-        currency_field="company_currency",
-        compute="_compute_fee_amount",
-        help="Invoiced to the client: the fee percentage of the issued credit plus the fixed fee.",
-    )
-    invoice_id = fields.Many2one("account.move", string="Client Invoice", copy=False, readonly=True, tracking=True)
-    invoice_payment_state = fields.Selection(related="invoice_id.payment_state", string="Invoice Payment")
-    act_signed_date = fields.Date(string="Signed Act Received", tracking=True, copy=False)
-    act_signed_scan = fields.Binary(string="Signed Act", attachment=True, copy=False)
-    act_signed_scan_name = fields.Char(copy=False)
-    commission_ids = fields.One2many("broker.commission", "lead_id", string="Commissions")
-    commission_amount = fields.Monetary(
-        string="Partner Commission",
-        currency_field="company_currency",
-        compute="_compute_commission_amount",
-        compute_sudo=True,
-    )
-    commission_state = fields.Selection(related="commission_ids.state", string="Commission Status")
     # On broker deals Odoo's forecast is the broker's own money: the fee on the requested amount.
     expected_revenue = fields.Monetary(compute="_compute_expected_revenue", store=True, readonly=False, default=None)
     broker_money_editable = fields.Boolean(
@@ -363,11 +343,6 @@ class CrmLead(models.Model):
                 lead.fee_percent = lead.credit_product_id.fee_percent
                 lead.fee_fixed = lead.credit_product_id.fee_fixed
 
-    @api.depends("amount_issued", "fee_percent", "fee_fixed")
-    def _compute_fee_amount(self):
-        for lead in self:
-            lead.fee_amount = lead.company_currency.round(lead.amount_issued * lead.fee_percent / 100 + lead.fee_fixed)
-
     @api.depends("broker_step", "amount_requested", "fee_percent", "fee_fixed")
     def _compute_expected_revenue(self):
         for lead in self.filtered("broker_step"):
@@ -385,16 +360,8 @@ class CrmLead(models.Model):
         return self.env.su or any(self.env.user.has_group(group) for group in MONEY_GROUPS)
 
     def _broker_has_commission(self):
-        # sudo: agents cannot read commissions, but must know that the figures are frozen
-        return bool(self.sudo().commission_ids.filtered(lambda c: c.state != "cancelled"))
-
-    @api.depends("commission_ids.amount", "commission_ids.state")
-    def _compute_commission_amount(self):
-        # shown to agents read-only; the amount itself comes from the commission model
-        for lead in self:
-            lead.commission_amount = sum(
-                lead.commission_ids.filtered(lambda c: c.state != "cancelled").mapped("amount")
-            )
+        """Whether a partner's commission is computed from these deals (the money addon says so)."""
+        return False
 
     # ================================================================ constraints
     @api.constrains("amount_requested", "amount_from", "amount_to", "amount_approved", "amount_issued")
@@ -509,9 +476,6 @@ class CrmLead(models.Model):
             self.filtered("credit_product_id")._sync_product_checklists()
         if {"date_issued", "loan_term_months", "partner_id"} & set(vals):
             self._broker_extend_consents()
-        if "act_signed_date" in vals:
-            # sudo: agents record the signed act; the commission it makes due is the accountants' side
-            self.sudo().commission_ids._sync()
         if executors_before:
             self.filtered(
                 lambda lead: lead.executor_id and lead.executor_id != executors_before[lead.id]
@@ -595,6 +559,16 @@ class CrmLead(models.Model):
 
     # ================================================================ money and files guards
     @api.model
+    def _broker_money_fields(self):
+        """The fields only managers and accountants change; addons extend the tuple."""
+        return MONEY_FIELDS
+
+    @api.model
+    def _broker_scan_fields(self):
+        """Signed scans that stay on the deal as attachments when replaced; addons extend the tuple."""
+        return SCAN_FIELDS
+
+    @api.model
     def _broker_money_defaults(self, vals):
         """The fee terms the credit product gives: what a form sends back unchanged for agents too."""
         product = self.env["broker.credit.product"].browse(vals.get("credit_product_id"))
@@ -605,14 +579,15 @@ class CrmLead(models.Model):
         defaults = self._broker_money_defaults(vals)
         changed = [
             fname
-            for fname in MONEY_FIELDS
+            for fname in self._broker_money_fields()
             if vals.get(fname) and (fname not in defaults or vals[fname] != defaults[fname])
         ]
         if changed:
             raise AccessError(self._broker_money_message(changed))
 
     def _broker_check_money_write(self, vals):
-        fnames = [f for f in dict.fromkeys(MONEY_FIELDS + COMMISSION_FROZEN_FIELDS) if f in vals]
+        money_fields = self._broker_money_fields()
+        fnames = [f for f in dict.fromkeys(money_fields + COMMISSION_FROZEN_FIELDS) if f in vals]
         if not fnames or not self:
             return
         changed = set()
@@ -635,7 +610,7 @@ class CrmLead(models.Model):
                     "credit product and referral partner can no longer change. Cancel the commission first."
                 )
             )
-        money = changed & set(MONEY_FIELDS)
+        money = changed & set(money_fields)
         if money and not self._broker_user_handles_money():
             # an agent may change the credit product: the fee terms it brings are the product's own
             product = self.env["broker.credit.product"].browse(vals.get("credit_product_id"))
@@ -658,7 +633,7 @@ class CrmLead(models.Model):
 
     def _broker_keep_replaced_scans(self, vals):
         """A signed scan that is replaced or cleared stays on the deal as an ordinary attachment."""
-        fnames = [f for f in SCAN_FIELDS if f in vals]
+        fnames = [f for f in self._broker_scan_fields() if f in vals]
         if not fnames:
             return
         # sudo: field attachments are only reachable with a res_field search; the copies stay on the
@@ -885,80 +860,6 @@ class CrmLead(models.Model):
                     self.env._("Fill in before preparing the contract of %(deal)s: %(missing)s.",
                       deal=lead.display_name, missing=", ".join(missing))
                 )  # fmt: skip
-
-    def action_create_invoice(self):
-        """The client's invoice for the broker fee, once the credit is issued."""
-        self.ensure_one()
-        self._broker_check_money_role()
-        if self.invoice_id and self.invoice_id.state != "cancel":
-            raise UserError(self.env._("Deal %s already has an invoice.", self.display_name))
-        if not self.amount_issued or not self.date_issued:
-            raise UserError(self.env._("Record the issued amount and date of deal %s first.", self.display_name))
-        if self.fee_amount <= 0:
-            raise UserError(self.env._("The broker fee of deal %s is zero: set the fee terms.", self.display_name))
-        if not self.partner_id:
-            # sudo: accountants only read deals; the client contact is made from the deal's own
-            # client data, which is what the invoice is addressed to
-            self.sudo()._handle_partner_assignment(create_missing=True)
-        company = self.company_id or self.env.company
-        product = company.broker_fee_product_id or self.env.ref("broker_crm.product_broker_fee")
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "company_id": company.id,
-                "partner_id": self.partner_id.id,
-                "invoice_origin": self.name,
-                "ref": self.contract_number or self.name,
-                "invoice_line_ids": [
-                    fields.Command.create(
-                        {
-                            "product_id": product.id,
-                            "name": self.env._(
-                                "Credit brokerage under contract %(contract)s: credit of %(amount)s issued on %(date)s",
-                                contract=self.contract_number or "-",
-                                amount=self.amount_issued,
-                                date=self.date_issued,
-                            ),
-                            "quantity": 1,
-                            "price_unit": self.fee_amount,
-                            "tax_ids": [fields.Command.set(product.taxes_id.ids)],
-                        }
-                    )
-                ],
-            }
-        )
-        # sudo: accountants only read deals; the link to the invoice just created is their side of it
-        self.sudo().invoice_id = invoice
-        self._ensure_commission()
-        return {"type": "ir.actions.act_window", "res_model": "account.move", "res_id": invoice.id, "view_mode": "form"}
-
-    def action_open_act_signed(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Signed Act Received"),
-            "res_model": "broker.act.signed",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_lead_id": self.id},
-        }
-
-    def _ensure_commission(self):
-        """One commission per deal and referral partner, at the partner's rate."""
-        vals_list = []
-        for lead in self.filtered("referral_partner_id"):
-            partner = lead.referral_partner_id
-            if partner not in lead.commission_ids.partner_id:
-                vals_list.append(
-                    {
-                        "lead_id": lead.id,
-                        "partner_id": partner.id,
-                        "company_id": (lead.company_id or self.env.company).id,
-                        "rate": partner._broker_commission_rate(),
-                    }
-                )
-        # sudo: the commission is accountants' data, created as a consequence of invoicing the deal
-        return self.env["broker.commission"].sudo().create(vals_list)
 
     def _message_post_after_hook(self, message, msg_vals):
         # the composer opened by "Send contract" marks the contract as sent

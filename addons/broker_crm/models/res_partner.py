@@ -32,8 +32,6 @@ LEAD_PERSONAL_FIELDS = (
     "passport_division_code",
 )
 
-RATE_GROUPS = "broker_crm.group_broker_manager,broker_crm.group_broker_accountant"
-
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -41,11 +39,6 @@ class ResPartner(models.Model):
     is_broker_partner = fields.Boolean(
         string="Referral Partner", tracking=True, help="Brings clients and earns a commission on issued credits."
     )
-    broker_commission_custom = fields.Boolean(string="Own Commission Rate", groups=RATE_GROUPS, tracking=True)
-    broker_commission_rate = fields.Float(
-        string="Commission, %", digits=(5, 2), groups=RATE_GROUPS, tracking=True,
-        help="Used instead of the company's rate when 'Own Commission Rate' is set.",
-    )  # fmt: skip
     referred_lead_ids = fields.One2many("crm.lead", "referral_partner_id", string="Referred Deals")
     broker_consent_ids = fields.One2many(
         "broker.consent", "partner_id", string="Consents", groups="broker_crm.group_broker_agent"
@@ -64,16 +57,6 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.referred_lead_count = counts.get(partner, 0)
-
-    def _broker_commission_rate(self):
-        """The commission rate of the partner's company (contacts share their company's rate)."""
-        self.ensure_one()
-        # sudo: the rate is restricted to managers and accountants, but commissions created
-        # from an agent's action must still use it.
-        entity = self.sudo().commercial_partner_id
-        if entity.broker_commission_custom:
-            return entity.broker_commission_rate
-        return (self.env.company).broker_commission_rate
 
     def action_view_referred_leads(self):
         self.ensure_one()

@@ -20,6 +20,19 @@ ROLE_FORBIDDEN = {
     ),
     "manager": (),
 }
+# What a user created in Settings → Users must not get from the default user template: CRM and
+# Invoicing put their administrator groups on it (the Accounting ones only when Invoicing is installed).
+DEFAULT_USER_FORBIDDEN = (
+    "base.group_allow_export",
+    "sales_team.group_sale_manager",
+    "sales_team.group_sale_salesman_all_leads",
+    "sales_team.group_sale_salesman",
+    "account.group_account_manager",
+    "account.group_account_user",
+    "account.group_account_basic",
+    "account.group_account_invoice",
+    "account.group_account_readonly",
+)
 ROLE_GROUP = {
     "agent": "broker_crm.group_broker_agent",
     "manager": "broker_crm.group_broker_manager",
@@ -95,6 +108,16 @@ class ResUsers(models.Model):
             extra = user.groups_id & forbidden_by_role[role]
             if extra and not user._is_system():
                 user.write({"groups_id": [Command.unlink(group.id) for group in extra]})
+
+    @api.model
+    def _broker_strip_default_user(self):
+        """A new user gets no Sales, Accounting or export rights until a broker role is chosen."""
+        template = self.env.ref("base.default_user", raise_if_not_found=False)
+        groups = [self.env.ref(xmlid, raise_if_not_found=False) for xmlid in DEFAULT_USER_FORBIDDEN]
+        held = template and template.groups_id & self.env["res.groups"].union(*[g for g in groups if g])
+        if held:
+            # sudo: install data; the template user is inactive and only loses groups
+            template.sudo().write({"groups_id": [Command.unlink(group.id) for group in held]})
 
     @api.model_create_multi
     def create(self, vals_list):

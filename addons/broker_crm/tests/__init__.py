@@ -6,8 +6,6 @@ from . import test_contract_pdf
 from . import test_deal_flow
 from . import test_i18n
 from . import test_performance
-from . import test_commission
-from . import test_commission_concurrency
 from . import test_portal
 from . import test_portal_access
 from . import test_portal_uploads

@@ -134,7 +134,7 @@ class TestBrokerPortal(HttpCase):
             self.env["broker.lead.document"].with_user(self.user_a).search([])
 
     def test_public_user_is_redirected_to_login(self):
-        for url in ("/my/deals", "/my/deals/new", f"/my/deals/{self.deal_a.id}", "/my/commissions"):
+        for url in ("/my/deals", "/my/deals/new", f"/my/deals/{self.deal_a.id}"):
             response = self.url_open(url, allow_redirects=False)
             self.assertIn(response.status_code, (302, 303), url)
             self.assertIn("/web/login", response.headers["Location"], url)
@@ -357,20 +357,6 @@ class TestBrokerPortal(HttpCase):
         self.assertEqual(len(activity), 1)
         self.assertNotIn("<a ", activity.note)
         self.assertIn("&lt;a href=", activity.note)
-
-    # ------------------------------------------------------------------ commissions
-    def test_commissions(self):
-        Commission = self.env["broker.commission"]
-        Commission.create({"lead_id": self.deal_a.id, "partner_id": self.company_a.id, "rate": 1.5})
-        Commission.create({"lead_id": self.deal_b.id, "partner_id": self.company_b.id, "rate": 1.5})
-        self.authenticate("portal_alpha", "portal_alpha")
-        response = self.url_open("/my/commissions")
-        self.assertEqual(response.status_code, 200)
-        self.assertIn("Alpha Client Deal", response.text)
-        self.assertIn("o_broker_commission_period", response.text)
-        self.assertNotIn("Bravo Secret", response.text)
-        with self.assertRaises(AccessError):
-            Commission.with_user(self.user_a).search([])
 
     # ------------------------------------------------------------------ performance
     def _deals_list_queries(self, url):

@@ -1,7 +1,8 @@
 """Partner portal trust boundary: what portal users and the public get through every route.
 
-Referral partners are portal users with no access rights on deals and their lines, commissions
-or bills: the portal pages are their only window and show whitelisted values of their own deals.
+Referral partners are portal users with no access rights on deals and their lines: the portal
+pages are their only window and show whitelisted values of their own deals (commissions and bills:
+broker_commission's test_portal_access.py).
 """
 
 import base64
@@ -101,28 +102,6 @@ class BrokerPortalAccessCommon(HttpCase):
             {"name": "passport.pdf", "raw": PDF, "res_model": "crm.lead", "res_id": cls.deal_a.id}
         )
         cls.deal_a.document_ids._attach_files([("passport.pdf", PDF)])
-        cls.commission_a = env["broker.commission"].create(
-            {"lead_id": cls.deal_a.id, "partner_id": cls.company_a.id, "rate": 1.5}
-        )
-        cls.bill_a = env["account.move"].create(
-            {
-                "move_type": "in_invoice",
-                "partner_id": cls.company_a.id,
-                "invoice_date": "2026-11-20",
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Commission",
-                            "quantity": 1,
-                            "price_unit": 1000,
-                            "broker_commission_id": cls.commission_a.id,
-                        }
-                    )
-                ],
-            }
-        )
-        cls.bill_a.action_post()
-        cls.commission_a.bill_id = cls.bill_a
         cls.deal_b = env["crm.lead"].create(
             {
                 "name": "Bravo Deal",
@@ -171,13 +150,11 @@ class TestPortalAccessMatrix(BrokerPortalAccessCommon):
         return {
             "crm.lead": self.deal_a,
             "broker.lead.document": self.deal_a.document_ids,
-            "broker.commission": self.commission_a,
             "broker.bank.application": self.bank_app_a,
             "broker.stage.gate": self.env.ref("broker_crm.gate_credit_issued_amount"),
             "broker.lead.criterion": self.deal_a.criterion_ids,
             "broker.lead.stop.factor": self.stop_a,
             "ir.attachment": self.attachment_a,
-            "account.move": self.bill_a,
         }
 
     def _assert_rpc_refused(self, response, public, allow_empty=False):
@@ -219,7 +196,6 @@ class TestPortalAccessMatrix(BrokerPortalAccessCommon):
             "description",
             "fee_percent",
             "contract_signed_scan",
-            "commission_amount",
             "message_ids",
         ]
         for user in (self.portal_a, self.portal_b):
@@ -244,8 +220,6 @@ class TestPortalAccessMatrix(BrokerPortalAccessCommon):
                     f"/web/content/ir.attachment/{self.attachment_a.id}/datas",
                     f"/report/pdf/broker_crm.report_broker_contract/{self.deal_a.id}",
                     f"/report/html/broker_crm.report_broker_contract/{self.deal_a.id}",
-                    f"/report/pdf/broker_crm.report_broker_act/{self.deal_a.id}",
-                    f"/report/pdf/account.report_invoice/{self.bill_a.id}",
                 ):
                     response = self.url_open(url, allow_redirects=False)
                     self.assertNotEqual(response.status_code, 200, url)
@@ -278,20 +252,16 @@ class TestPortalAccessMatrix(BrokerPortalAccessCommon):
         self.assertEqual(page.status_code, 200)
         self.assertIn("Passport scan", page.text)
         self.assertNoSecret(page)
-        commissions = self.url_open("/my/commissions")
-        self.assertEqual(commissions.status_code, 200)
-        self.assertIn("Alpha Deal", commissions.text)
-        self.assertIn(self.bill_a.name, commissions.text)
         self.assertEqual(self.url_open(f"/my/deals/{self.deal_b.id}").status_code, 404)
         self._login(self.portal_b)
         self.assertEqual(self.url_open(f"/my/deals/{self.deal_a.id}").status_code, 404)
-        for url in ("/my/deals", "/my/commissions"):
+        for url in ("/my/deals",):
             response = self.url_open(url)
             self.assertEqual(response.status_code, 200)
             self.assertNotIn("Alpha Deal", response.text)
             self.assertNotIn("Ivan Clientov", response.text)
         self._login(None)
-        for url in ("/my/deals", f"/my/deals/{self.deal_a.id}", "/my/commissions"):
+        for url in ("/my/deals", f"/my/deals/{self.deal_a.id}"):
             response = self.url_open(url, allow_redirects=False)
             self.assertIn(response.status_code, (302, 303), url)
 

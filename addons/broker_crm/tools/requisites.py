@@ -2,23 +2,17 @@
 
 import re
 
-_INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12_WEIGHTS_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-
-
-def _control(digits, weights):
-    return sum(d * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
+from stdnum.ru import inn as stdnum_inn
 
 
 def is_valid_inn(value):
-    """INN of a legal entity (10 digits) or an individual (12 digits), with checksum."""
+    """INN of a legal entity (10 digits) or an individual (12 digits), with its check digits.
+
+    Written as digits only (no spaces or other signs); the check digits are python-stdnum's.
+    """
     if not value or not re.fullmatch(r"\d{10}|\d{12}", value):
         return False
-    digits = [int(c) for c in value]
-    if len(digits) == 10:
-        return _control(digits, _INN10_WEIGHTS) == digits[9]
-    return _control(digits, _INN12_WEIGHTS_1) == digits[10] and _control(digits, _INN12_WEIGHTS_2) == digits[11]
+    return stdnum_inn.is_valid(value)
 
 
 def is_valid_ogrn(value):

@@ -1,3 +1,1 @@
-from . import broker_commission_settle
-from . import broker_act_signed
 from . import broker_stage_gate_override

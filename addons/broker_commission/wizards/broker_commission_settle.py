@@ -33,7 +33,24 @@ class BrokerCommissionSettle(models.TransientModel):
             "SELECT id FROM broker_commission WHERE id IN %s FOR UPDATE NOWAIT", [tuple(commissions.ids)]
         )
         commissions.invalidate_recordset()
-        bills = commissions.filtered(lambda c: c.state == "due")._create_bills(group_by_partner=self.group_by_partner)
+        # the self-employed partners' status is checked with the tax service first; those who lost it stay due
+        billable = commissions.filtered(lambda c: c.state == "due")._prepare_billing()
+        if not billable:
+            # not an error: the status checks and the accountant's tasks they made are kept
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "sticky": True,
+                    "message": self.env._(
+                        "Nothing billed: the partners are no longer self-employed. Confirm «Bill as Individual» "
+                        "on their commissions."
+                    ),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
+        bills = billable._create_bills(group_by_partner=self.group_by_partner)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Partner Bills"),

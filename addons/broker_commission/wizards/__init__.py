@@ -1,0 +1,2 @@
+from . import broker_commission_settle
+from . import broker_act_signed

@@ -1,0 +1,292 @@
+"""broker_crm 18.0.1.1.0: the money side moved into the new addon broker_commission.
+
+On a database installed before the split, the records that moved (models, fields, views, actions,
+menus, reports, data, access rights and rules of the invoice, the act and the partner commissions)
+still carry broker_crm's external ids. Without this script, updating broker_crm would delete them
+as obsolete, and with them the commissions' table and the deals' invoice and act columns. Here they
+are handed over to broker_commission, which is marked to be installed in the same update: it finds
+its records in place and nothing is dropped. Runs once, before broker_crm is loaded.
+"""
+
+import logging
+
+_logger = logging.getLogger(__name__)
+
+# SELECT name FROM ir_model_data WHERE module = 'broker_commission'
+#    AND name NOT IN (SELECT name FROM ir_model_data WHERE module = 'broker_crm')
+# on a fresh installation of broker_crm 18.0.1.1.0 and broker_commission 18.0.1.0.0.
+MOVED_XMLIDS = (
+    "access_broker_act_signed_user",
+    "access_broker_commission_accountant",
+    "access_broker_commission_manager",
+    "access_broker_commission_settle_accountant",
+    "account_move_line_view_list_ndfl",
+    "account_move_line_view_pivot_ndfl",
+    "action_broker_commission_settle",
+    "action_broker_ndfl_withheld",
+    "action_broker_ndfl_withheld_list",
+    "action_broker_ndfl_withheld_pivot",
+    "action_report_broker_act",
+    "action_report_commission_statement",
+    "action_report_partner_act",
+    "action_report_partner_upd",
+    "broker_act_signed_view_form",
+    "broker_commission_action",
+    "broker_commission_action_missing_receipts",
+    "broker_commission_action_statement",
+    "broker_commission_bill_action",
+    "broker_commission_settle_view_form",
+    "broker_commission_view_form",
+    "broker_commission_view_list",
+    "broker_commission_view_pivot",
+    "broker_commission_view_search",
+    "constraint_broker_commission_base_positive",
+    "constraint_broker_commission_lead_partner_uniq",
+    "constraint_broker_commission_rate_range",
+    "crm_lead_action_accounting",
+    "crm_lead_view_form_commission",
+    "field_account_bank_statement_line__broker_lead_ids",
+    "field_account_move__broker_lead_ids",
+    "field_account_move_line__broker_commission_id",
+    "field_account_move_line__broker_ndfl_above_threshold",
+    "field_account_tax__broker_ndfl",
+    "field_broker_act_signed__create_date",
+    "field_broker_act_signed__create_uid",
+    "field_broker_act_signed__date",
+    "field_broker_act_signed__display_name",
+    "field_broker_act_signed__id",
+    "field_broker_act_signed__lead_id",
+    "field_broker_act_signed__scan",
+    "field_broker_act_signed__scan_name",
+    "field_broker_act_signed__write_date",
+    "field_broker_act_signed__write_uid",
+    "field_broker_commission__act_signed_date",
+    "field_broker_commission__activity_calendar_event_id",
+    "field_broker_commission__activity_date_deadline",
+    "field_broker_commission__activity_exception_decoration",
+    "field_broker_commission__activity_exception_icon",
+    "field_broker_commission__activity_ids",
+    "field_broker_commission__activity_state",
+    "field_broker_commission__activity_summary",
+    "field_broker_commission__activity_type_icon",
+    "field_broker_commission__activity_type_id",
+    "field_broker_commission__activity_user_id",
+    "field_broker_commission__amount",
+    "field_broker_commission__amount_net",
+    "field_broker_commission__base_amount",
+    "field_broker_commission__bill_id",
+    "field_broker_commission__bill_line_ids",
+    "field_broker_commission__bill_payment_state",
+    "field_broker_commission__cancelled",
+    "field_broker_commission__client_invoice_id",
+    "field_broker_commission__client_payment_state",
+    "field_broker_commission__company_id",
+    "field_broker_commission__create_date",
+    "field_broker_commission__create_uid",
+    "field_broker_commission__currency_id",
+    "field_broker_commission__date_due",
+    "field_broker_commission__display_name",
+    "field_broker_commission__has_message",
+    "field_broker_commission__id",
+    "field_broker_commission__lead_id",
+    "field_broker_commission__message_attachment_count",
+    "field_broker_commission__message_follower_ids",
+    "field_broker_commission__message_has_error",
+    "field_broker_commission__message_has_error_counter",
+    "field_broker_commission__message_has_sms_error",
+    "field_broker_commission__message_ids",
+    "field_broker_commission__message_is_follower",
+    "field_broker_commission__message_needaction",
+    "field_broker_commission__message_needaction_counter",
+    "field_broker_commission__message_partner_ids",
+    "field_broker_commission__my_activity_date_deadline",
+    "field_broker_commission__partner_id",
+    "field_broker_commission__partner_npd_lost",
+    "field_broker_commission__payout_kind",
+    "field_broker_commission__rate",
+    "field_broker_commission__receipt_date",
+    "field_broker_commission__receipt_missing",
+    "field_broker_commission__receipt_number",
+    "field_broker_commission__receipt_scan",
+    "field_broker_commission__receipt_scan_name",
+    "field_broker_commission__receipt_url",
+    "field_broker_commission__state",
+    "field_broker_commission__tax_withheld",
+    "field_broker_commission__website_message_ids",
+    "field_broker_commission__write_date",
+    "field_broker_commission__write_uid",
+    "field_broker_commission_settle__create_date",
+    "field_broker_commission_settle__create_uid",
+    "field_broker_commission_settle__date_from",
+    "field_broker_commission_settle__date_to",
+    "field_broker_commission_settle__display_name",
+    "field_broker_commission_settle__group_by_partner",
+    "field_broker_commission_settle__id",
+    "field_broker_commission_settle__partner_ids",
+    "field_broker_commission_settle__write_date",
+    "field_broker_commission_settle__write_uid",
+    "field_crm_lead__act_signed_date",
+    "field_crm_lead__act_signed_scan",
+    "field_crm_lead__act_signed_scan_name",
+    "field_crm_lead__commission_amount",
+    "field_crm_lead__commission_ids",
+    "field_crm_lead__commission_state",
+    "field_crm_lead__fee_amount",
+    "field_crm_lead__invoice_id",
+    "field_crm_lead__invoice_payment_state",
+    "field_res_company__broker_commission_auto_bill",
+    "field_res_company__broker_commission_product_id",
+    "field_res_company__broker_commission_rate",
+    "field_res_company__broker_fee_product_id",
+    "field_res_company__broker_ndfl_account_id",
+    "field_res_company__broker_ndfl_tax_high_id",
+    "field_res_company__broker_ndfl_tax_id",
+    "field_res_config_settings__broker_commission_auto_bill",
+    "field_res_config_settings__broker_commission_product_id",
+    "field_res_config_settings__broker_commission_rate",
+    "field_res_config_settings__broker_fee_product_id",
+    "field_res_config_settings__broker_ndfl_account_id",
+    "field_res_config_settings__broker_ndfl_tax_high_id",
+    "field_res_config_settings__broker_ndfl_tax_id",
+    "field_res_config_settings__broker_npd_status_timeout",
+    "field_res_config_settings__broker_npd_status_url",
+    "field_res_partner__broker_commission_custom",
+    "field_res_partner__broker_commission_rate",
+    "field_res_partner__broker_contract_date",
+    "field_res_partner__broker_contract_number",
+    "field_res_partner__broker_contract_type",
+    "field_res_partner__broker_npd_valid",
+    "field_res_partner__broker_tax_status",
+    "field_res_partner__broker_tax_status_checked_on",
+    "field_res_users__broker_commission_custom",
+    "field_res_users__broker_commission_rate",
+    "field_res_users__broker_contract_date",
+    "field_res_users__broker_contract_number",
+    "field_res_users__broker_contract_type",
+    "field_res_users__broker_npd_valid",
+    "field_res_users__broker_tax_status",
+    "field_res_users__broker_tax_status_checked_on",
+    "gate_closed_act",
+    "ir_cron_commission_sync",
+    "ir_cron_commission_sync_ir_actions_server",
+    "ir_cron_missing_receipts",
+    "ir_cron_missing_receipts_ir_actions_server",
+    "mail_activity_type_missing_receipt",
+    "menu_broker_accounting",
+    "menu_broker_accounting_deals",
+    "menu_broker_commission",
+    "menu_broker_commission_bills",
+    "menu_broker_commission_statement",
+    "menu_broker_missing_receipts",
+    "menu_broker_ndfl_withheld",
+    "model_account_move",
+    "model_account_move_line",
+    "model_account_partial_reconcile",
+    "model_account_tax",
+    "model_broker_act_signed",
+    "model_broker_commission",
+    "model_broker_commission_settle",
+    "model_inherit__broker_commission__mail_activity_mixin",
+    "model_inherit__broker_commission__mail_thread",
+    "model_res_config_settings",
+    "portal_breadcrumbs_commission",
+    "portal_my_commissions",
+    "portal_my_home_commission",
+    "product_broker_fee",
+    "product_broker_fee_product_template",
+    "product_partner_commission",
+    "product_partner_commission_product_template",
+    "report_broker_act",
+    "report_broker_act_document",
+    "report_commission_statement",
+    "report_partner_act",
+    "report_partner_act_document",
+    "report_partner_requisites",
+    "report_partner_upd",
+    "report_partner_upd_document",
+    "res_config_settings_view_form",
+    "rule_broker_commission_company",
+    "selection__broker_commission__payout_kind__gross",
+    "selection__broker_commission__payout_kind__receipt",
+    "selection__broker_commission__payout_kind__withholding",
+    "selection__broker_commission__state__billed",
+    "selection__broker_commission__state__cancelled",
+    "selection__broker_commission__state__due",
+    "selection__broker_commission__state__paid",
+    "selection__broker_commission__state__waiting",
+    "selection__res_partner__broker_contract_type__agency",
+    "selection__res_partner__broker_contract_type__service",
+    "selection__res_partner__broker_tax_status__company",
+    "selection__res_partner__broker_tax_status__individual",
+    "selection__res_partner__broker_tax_status__self_employed",
+    "selection__res_partner__broker_tax_status__sole_trader",
+    "view_partner_form_commission",
+)
+# SQL constraints and foreign keys of the moved models and fields (ir_model_constraint).
+MOVED_CONSTRAINTS = (
+    "account_move_line_broker_commission_id_fkey",
+    "broker_act_signed_create_uid_fkey",
+    "broker_act_signed_lead_id_fkey",
+    "broker_act_signed_write_uid_fkey",
+    "broker_commission_base_positive",
+    "broker_commission_bill_id_fkey",
+    "broker_commission_company_id_fkey",
+    "broker_commission_create_uid_fkey",
+    "broker_commission_lead_id_fkey",
+    "broker_commission_lead_partner_uniq",
+    "broker_commission_partner_id_fkey",
+    "broker_commission_rate_range",
+    "broker_commission_settle_create_uid_fkey",
+    "broker_commission_settle_res_p_broker_commission_settle_id_fkey",
+    "broker_commission_settle_res_partner_rel_res_partner_id_fkey",
+    "broker_commission_settle_write_uid_fkey",
+    "broker_commission_write_uid_fkey",
+    "crm_lead_invoice_id_fkey",
+    "res_company_broker_commission_product_id_fkey",
+    "res_company_broker_fee_product_id_fkey",
+    "res_company_broker_ndfl_account_id_fkey",
+    "res_company_broker_ndfl_tax_high_id_fkey",
+    "res_company_broker_ndfl_tax_id_fkey",
+)
+MOVED_RELATIONS = ("broker_commission_settle_res_partner_rel",)
+
+
+def migrate(cr, version):
+    if not version:
+        return
+    cr.execute("SELECT id, state FROM ir_module_module WHERE name = 'broker_commission'")
+    row = cr.fetchone()
+    if not row:
+        # the module list is updated at the start of every update (odoo -u); a copy of the code
+        # without the new addon cannot take the records over
+        raise RuntimeError("broker_commission is not in the addons path: it is needed to update broker_crm")
+    module_id, state = row
+    cr.execute(
+        """
+        UPDATE ir_model_data
+           SET module = 'broker_commission'
+         WHERE module = 'broker_crm' AND name IN %s
+        """,
+        [MOVED_XMLIDS],
+    )
+    _logger.info("broker_crm: %s external ids handed over to broker_commission", cr.rowcount)
+    cr.execute(
+        """
+        UPDATE ir_model_constraint
+           SET module = %s
+         WHERE name IN %s AND module = (SELECT id FROM ir_module_module WHERE name = 'broker_crm')
+        """,
+        [module_id, MOVED_CONSTRAINTS],
+    )
+    cr.execute(
+        """
+        UPDATE ir_model_relation
+           SET module = %s
+         WHERE name IN %s AND module = (SELECT id FROM ir_module_module WHERE name = 'broker_crm')
+        """,
+        [module_id, MOVED_RELATIONS],
+    )
+    if state == "uninstalled":
+        # installed in this same update, right after broker_crm (it depends on it)
+        cr.execute("UPDATE ir_module_module SET state = 'to install' WHERE id = %s", [module_id])
+        _logger.info("broker_crm: broker_commission will be installed in this update")
