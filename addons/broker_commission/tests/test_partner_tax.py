@@ -192,6 +192,13 @@ class TestPayoutByTaxStatus(BrokerPartnerTaxCommon):
         third = self._earn(partner)
         self.assertEqual(third.tax_withheld, 7_500)
 
+    def test_withheld_tax_is_in_full_roubles(self):
+        """NK RF art. 52 p. 6: 13% of 50,003.85 is 6,500.50, withheld as 6,501."""
+        commission = self._earn(self._partner("Ivan Individual", "individual", INN_PERSON), amount_issued=2_000_154)
+        self.assertEqual(commission.amount, 50_003.85)
+        self.assertEqual((commission.tax_withheld, commission.amount_net), (6_501, 43_502.85))
+        self.assertEqual(commission.bill_id.amount_total, 43_502.85)
+
     def test_another_individual_starts_at_13_percent(self):
         self._earn(self._partner("Ivan Individual", "individual", INN_PERSON), amount_issued=100_000_000)
         other = self._earn(self._partner("Olga Individual", "individual", INN_PERSON_2))
