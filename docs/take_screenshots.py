@@ -374,8 +374,15 @@ def take_all(shooter, users):
     )
     shooter.capture("commission_statement.png")
 
-    # The director's inbox: the signals of the whole office still to handle.
+    # The director's view of credit support: every open bank application, the overdue ones first,
+    # then the deals waiting between the signed contract and the issued credit.
     shooter.login(*users["manager"])
+    shooter.open_backend("action=broker_crm.broker_bank_application_action", ".o_list_renderer .o_data_row")
+    shooter.capture("credit_support.png")
+    shooter.open_backend("action=broker_crm.broker_deal_waiting_report_action", ".o_pivot")
+    shooter.capture("waiting_deals.png")
+
+    # The director's inbox: the signals of the whole office still to handle.
     signals = "broker_monitoring.broker_monitoring_signal_action"
     shooter.open_backend(f"action={signals}", ".o_list_view", sample=True)
     shooter.remove_facets(shooter.filter_labels(signals, ["my"]), ".o_list_renderer .o_data_row")
