@@ -159,6 +159,8 @@ def installed_modules(name, modules):
 def odoo_command(env, *args):
     """The command line of an Odoo process like the running server (same binary, addons and
     data folder, same PostgreSQL settings)."""
+    # sudo: reads one system parameter (set by administrators only) for a hosting manager's job;
+    # nothing is written and no other parameter is exposed
     custom = env["ir.config_parameter"].sudo().get_param("broker_hosting.odoo_command")
     command = custom.split() if custom else [sys.executable, os.path.abspath(sys.argv[0])]
     if config.rcfile and os.path.isfile(config.rcfile):

@@ -272,7 +272,11 @@ class BrokerCommission(models.Model):
             key = (commission.company_id, commission.partner_id.commercial_partner_id)
             groups[key if group_by_partner else (key, commission.id)] |= commission
         vals_list, batches = [], []
-        yearly = {}  # (partner, year) -> income already billed, running within this batch
+        # partner -> income already billed this year with withholding, running within this batch
+        yearly = self._ndfl_income_billed_by_partner(
+            self.partner_id.commercial_partner_id.filtered(lambda p: p._broker_payout_kind() == "withholding"),
+            today.year,
+        )
         for commissions in groups.values():
             company = commissions.company_id
             partner = commissions.partner_id.commercial_partner_id
@@ -295,11 +299,8 @@ class BrokerCommission(models.Model):
                     "broker_commission_id": commission.id,
                 }
                 if partner._broker_payout_kind() == "withholding":
-                    key = (partner, today.year)
-                    if key not in yearly:
-                        yearly[key] = self._ndfl_income_billed(partner, today.year)
-                    lines += commission._ndfl_lines(line, yearly[key])
-                    yearly[key] += commission.amount
+                    lines += commission._ndfl_lines(line, yearly[partner])
+                    yearly[partner] += commission.amount
                 else:
                     lines.append(line)
             vals_list.append(
@@ -322,7 +323,15 @@ class BrokerCommission(models.Model):
     @api.model
     def _ndfl_income_billed(self, partner, year):
         """The partner's income from the broker billed with withholding in the calendar year so far."""
-        # sudo: the yearly total of the partner's withheld-tax bills, whoever bills now
+        return self._ndfl_income_billed_by_partner(partner, year)[partner]
+
+    @api.model
+    def _ndfl_income_billed_by_partner(self, partners, year):
+        """{partner: income billed with withholding in the calendar year so far}, in one query."""
+        totals = defaultdict(float)
+        if not partners:
+            return totals
+        # sudo: the yearly totals of the partners' withheld-tax bills, whoever bills now
         lines = (
             self.env["account.move.line"]
             .sudo()
@@ -330,14 +339,16 @@ class BrokerCommission(models.Model):
                 [
                     ("broker_commission_id", "!=", False),
                     ("parent_state", "!=", "cancel"),
-                    ("move_id.partner_id", "=", partner.id),
+                    ("move_id.partner_id", "in", partners.ids),
                     ("move_id.invoice_date", ">=", f"{year}-01-01"),
                     ("move_id.invoice_date", "<=", f"{year}-12-31"),
                     ("tax_ids.broker_ndfl", "=", True),
                 ]
             )
         )
-        return sum(lines.mapped("price_subtotal"))
+        for line in lines:
+            totals[line.move_id.partner_id] += line.price_subtotal
+        return totals
 
     def _ndfl_lines(self, line, income_before):
         """The bill line(s) of an individual's commission with the income tax withheld: 13% up to the
@@ -496,9 +507,21 @@ class BrokerCommission(models.Model):
                 user_id=commission._accountant().id,
             )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_billed(self):
+        # A billed or paid commission is the basis of the partner's bill and of the tax withheld: it is
+        # cancelled (the bill reversed), never deleted, whoever asks.
+        if any(c.state in ("billed", "paid") or c.bill_line_ids for c in self):
+            raise UserError(self.env._("A billed or paid commission cannot be deleted: cancel it instead."))
+
     def action_cancel(self):
+        self.check_access("write")
         if any(c.state == "paid" for c in self):
             raise UserError(self.env._("A paid commission cannot be cancelled."))
+        if self.bill_id.filtered(lambda b: b.state == "posted" and b.payment_state != "reversed"):
+            raise UserError(
+                self.env._("The partner's bill is posted: reset it to draft or reverse it before cancelling.")
+            )
         self.bill_id.filtered(lambda b: b.state == "draft").button_cancel()
         self.cancelled = True
 

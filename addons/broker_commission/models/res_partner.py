@@ -123,12 +123,11 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(self)
         # sudo: the INN (an accountants' field) is sent to the tax service, which is what the check is
         results = {partner: partner._broker_npd_answer(url, today, timeout) for partner in self.sudo()}
-        lost = self.browse()
-        for partner, valid in results.items():
-            # sudo: the result of the check is recorded whoever bills (the fields are the accountants')
-            partner.write({"broker_tax_status_checked_on": today, "broker_npd_valid": valid})
-            if not valid:
-                lost |= partner
+        confirmed = self.sudo().browse([partner.id for partner, valid in results.items() if valid])
+        lost = self.sudo().browse([partner.id for partner, valid in results.items() if not valid])
+        # sudo: the result of the check is recorded whoever bills (the fields are the accountants')
+        confirmed.write({"broker_tax_status_checked_on": today, "broker_npd_valid": True})
+        lost.write({"broker_tax_status_checked_on": today, "broker_npd_valid": False})
         return lost.with_env(self.env)
 
     def _broker_npd_answer(self, url, today, timeout):

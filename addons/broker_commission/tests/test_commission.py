@@ -234,3 +234,31 @@ class TestCommission(AccountTestInvoicingCommon):
             self._sign_act(lead, user=self.agent)
         with self.assertRaisesRegex(UserError, "no invoice"):
             self._sign_act(self._issued_deal())
+
+    def test_billed_commission_is_never_deleted(self):
+        lead = self._issued_deal()
+        self._pay(self._invoice(lead))
+        self._sign_act(lead)
+        commission = self._commission(lead)
+        self.assertEqual(commission.state, "billed")
+        with self.assertRaises(AccessError):
+            commission.with_user(self.accountant).unlink()
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            commission.unlink()
+        self.assertTrue(commission.exists())
+
+    def test_cancel_refused_while_the_bill_is_posted(self):
+        lead = self._issued_deal()
+        self._pay(self._invoice(lead))
+        self._sign_act(lead)
+        commission = self._commission(lead)
+        bill = commission.bill_id
+        bill.invoice_date = bill.invoice_date or "2026-11-24"
+        bill.action_post()
+        with self.assertRaisesRegex(UserError, "bill is posted"):
+            commission.with_user(self.accountant).action_cancel()
+        self.assertEqual(bill.state, "posted")
+        self.assertFalse(commission.cancelled)
+        self.assertEqual(commission.state, "billed")
+        with self.assertRaises(AccessError):
+            commission.with_user(self.agent).action_cancel()

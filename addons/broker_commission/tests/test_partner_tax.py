@@ -124,6 +124,17 @@ class TestTaxStatus(BrokerPartnerTaxCommon):
             partner.with_user(self.agent).read(["broker_tax_status"])
         self.assertEqual(partner.with_user(self.accountant).broker_tax_status, "company")
 
+    def test_agents_do_not_see_the_contract_nor_the_status_check(self):
+        partner = self._partner("Quiet Contract LLC", "company", INN_COMPANY)
+        fields_ = ["broker_contract_type", "broker_contract_number", "broker_contract_date",
+                   "broker_tax_status_checked_on", "broker_npd_valid"]  # fmt: skip
+        for fname in fields_:
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                partner.with_user(self.agent).read([fname])
+        with self.assertRaises(UserError):  # AccessError or no export right at all
+            partner.with_user(self.agent).export_data(["broker_contract_number"])
+        self.assertEqual(partner.with_user(self.accountant).broker_contract_number, f"P-{INN_COMPANY[-4:]}")
+
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-11-24")

@@ -186,6 +186,20 @@ class BrokerBankApplication(models.Model):
         self.filtered(lambda app: app.state in WAITING_STATES and not app.date_submitted).date_submitted = today
         self.filtered(lambda app: app.state in ("approved", "refused") and not app.date_decision).date_decision = today
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_handed_to_a_bank(self):
+        # what a bank received is part of the deal's history: only an application still being prepared
+        # is removed (a mistake); administrators delete anything
+        if self.env.su or self.env.user._is_admin():
+            return
+        if any(app.state != "draft" or app.date_submitted for app in self):
+            raise UserError(
+                self.env._(
+                    "An application handed to a bank stays on the deal: set its status (refused, expired, client "
+                    "declined) instead of deleting it."
+                )
+            )
+
     @api.onchange("state")
     def _onchange_state(self):
         if self.state in ("approved", "refused") and not self.date_decision:

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class BrokerDocumentRequestLine(models.Model):
@@ -24,6 +25,12 @@ class BrokerDocumentRequestLine(models.Model):
     _sql_constraints = [
         ("request_document_uniq", "unique(request_id, document_type_id)", "This document is already requested."),
     ]
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_admin(self):
+        # a requested document is part of the request's history: the request is cancelled instead
+        if not (self.env.su or self.env.user._is_admin()):
+            raise UserError(self.env._("Requests for documents are not deleted: cancel them instead."))
 
     @api.model_create_multi
     def create(self, vals_list):

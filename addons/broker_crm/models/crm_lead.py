@@ -261,24 +261,11 @@ class CrmLead(models.Model):
     def _search_pd_consent_valid(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Unsupported search on personal data consents."))
-        today = fields.Date.context_today(self)
+        domain = self.env["res.partner"]._broker_consent_valid_domain("personal_data")
         # sudo: only who holds a valid consent is read, to select deals
-        consents = (
-            self.env["broker.consent"]
-            .sudo()
-            .search(
-                [
-                    ("kind", "=", "personal_data"),
-                    ("withdrawn_on", "=", False),
-                    ("date_given", "<=", today),
-                    "|",
-                    ("valid_until", "=", False),
-                    ("valid_until", ">=", today),
-                ]
-            )
-        )
+        partners = self.env["broker.consent"].sudo().search(domain).partner_id
         positive = (operator == "=") == value
-        return [("partner_id", "in" if positive else "not in", consents.partner_id.ids)]
+        return [("partner_id", "in" if positive else "not in", partners.ids)]
 
     @api.depends(
         "partner_name", "contact_name", "partner_id", "email_from", "client_type", "client_inn",

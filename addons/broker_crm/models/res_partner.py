@@ -112,11 +112,11 @@ class ResPartner(models.Model):
         return super().write(vals)
 
     # ---------------------------------------------------------------- consents (152-FZ, 218-FZ)
-    def _broker_consent_valid(self, kind, date_from=None, date_to=None):
-        """The partners among self holding a valid consent of ``kind`` for the whole period."""
+    @api.model
+    def _broker_consent_valid_domain(self, kind, date_from=None, date_to=None):
+        """The consents of ``kind`` valid for the whole period (today by default)."""
         date_from = date_from or fields.Date.context_today(self)
-        domain = [
-            ("partner_id", "in", self.ids),
+        return [
             ("kind", "=", kind),
             ("withdrawn_on", "=", False),
             ("date_given", "<=", date_from),
@@ -124,6 +124,10 @@ class ResPartner(models.Model):
             ("valid_until", "=", False),
             ("valid_until", ">=", date_to or date_from),
         ]
+
+    def _broker_consent_valid(self, kind, date_from=None, date_to=None):
+        """The partners among self holding a valid consent of ``kind`` for the whole period."""
+        domain = [("partner_id", "in", self.ids), *self._broker_consent_valid_domain(kind, date_from, date_to)]
         # sudo: only whether a consent exists is read, whoever asks (routing jobs, portal, agents)
         return self.env["broker.consent"].sudo().search(domain).partner_id & self
 

@@ -225,6 +225,22 @@ class TestBankApplications(BrokerCrmCommon):
         with self.assertRaises(AccessError):
             Application.with_user(self.user_accountant).create({"lead_id": mine.id, "bank_id": self.bank_fast.id})
 
+    def test_applications_handed_to_a_bank_are_never_deleted(self):
+        lead = self._ready_deal()
+        Application = self.env["broker.bank.application"].with_user(self.manager)
+        mistake = Application.create({"lead_id": lead.id, "bank_id": self.bank_slow.id})
+        sent = Application.create({"lead_id": lead.id, "bank_id": self.bank_fast.id, "state": "submitted"})
+        with self.assertRaisesMessage(UserError, "stays on the deal"):
+            sent.unlink()
+        sent.state = "withdrawn"
+        with self.assertRaisesMessage(UserError, "stays on the deal"):
+            sent.unlink()
+        self.assertTrue(sent.exists())
+        mistake.unlink()  # one still being prepared is just a mistake
+        self.assertFalse(mistake.exists())
+        with self.assertRaises(AccessError):
+            sent.with_user(self.agent).unlink()
+
     def test_bad_inputs_are_refused(self):
         lead = self._ready_deal()
         Application = self.env["broker.bank.application"].with_user(self.agent)

@@ -167,6 +167,9 @@ class TestDocumentRequest(BrokerCrmCommon, HttpCase):
             doc_request.with_user(self.user_agent).unlink()
         with self.assertRaises(UserError):
             doc_request.with_user(self.user_manager).unlink()
+        with self.assertRaises(UserError):
+            doc_request.line_ids.with_user(self.user_manager).unlink()
+        self.assertTrue(doc_request.line_ids.exists())
         doc_request.with_user(self.user_agent).action_cancel()
         self.assertEqual(doc_request.state, "cancelled")
         # files arriving later do not reopen or close a cancelled request

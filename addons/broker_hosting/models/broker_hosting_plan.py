@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class BrokerHostingPlan(models.Model):
@@ -39,6 +40,15 @@ class BrokerHostingPlan(models.Model):
         counts = dict(self.env["broker.tenant"]._read_group([("plan_id", "in", self.ids)], ["plan_id"], ["__count"]))
         for plan in self:
             plan.tenant_count = counts.get(plan, 0)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used_or_not_administrator(self):
+        if not (self.env.su or self.env.user._is_admin()):
+            raise UserError(self.env._("Only administrators delete hosting plans: archive the plan instead."))
+        if self.env["broker.tenant"].search_count([("plan_id", "in", self.ids)], limit=1):
+            raise UserError(
+                self.env._("A hosting plan used by partner databases cannot be deleted: archive it instead.")
+            )
 
     _sql_constraints = [
         ("price_positive", "CHECK(price_per_seat >= 0)", "The price per seat cannot be negative."),

@@ -10,7 +10,7 @@ from psycopg2 import sql
 
 import odoo
 from odoo import SUPERUSER_ID, api, fields, models, release
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.module import get_manifest
 from odoo.tools import config, email_normalize, format_date
 
@@ -123,9 +123,17 @@ class BrokerTenant(models.Model):
             tenant.db_name = (tenant.host_name or "").strip().lower().split(".")[0] or False
 
     def _compute_current_seats(self):
+        # one query for the latest count of each firm, not every count ever taken (list view);
+        # only hosting managers read tenants, and they read seat counts too (ACL)
         latest = {}
-        for count in self.env["broker.tenant.seat.count"].search([("tenant_id", "in", self.ids)], order="date desc"):
-            latest.setdefault(count.tenant_id.id, count.count)
+        if self.ids:
+            self.env["broker.tenant.seat.count"].flush_model(["tenant_id", "date", "count"])
+            self.env.cr.execute(
+                """SELECT DISTINCT ON (tenant_id) tenant_id, count FROM broker_tenant_seat_count
+                   WHERE tenant_id IN %s ORDER BY tenant_id, date DESC""",
+                [tuple(self.ids)],
+            )
+            latest = dict(self.env.cr.fetchall())
         for tenant in self:
             tenant.current_seats = latest.get(tenant.id, 0)
 
@@ -158,6 +166,15 @@ class BrokerTenant(models.Model):
                     )
                 )
 
+    @api.constrains("seat_limit")
+    def _check_seat_limit(self):
+        # a clear message before the SQL check (and before the limit is written into the firm's database)
+        if self.filtered(lambda tenant: tenant.seat_limit < 0):
+            self._raise_negative_seat_limit()
+
+    def _raise_negative_seat_limit(self):
+        raise ValidationError(self.env._("The seat limit cannot be negative (0: no limit)."))
+
     @api.constrains("admin_email")
     def _check_admin_email(self):
         for tenant in self:
@@ -169,6 +186,8 @@ class BrokerTenant(models.Model):
         for vals in vals_list:
             if vals.get("host_name"):
                 vals["host_name"] = vals["host_name"].strip().lower()
+            if (vals.get("seat_limit") or 0) < 0:  # before the row is inserted (and its SQL check fails)
+                self._raise_negative_seat_limit()
         return super().create(vals_list)
 
     def write(self, vals):
@@ -181,6 +200,13 @@ class BrokerTenant(models.Model):
             for tenant in self.filtered(lambda tenant: tenant.state in ("active", "suspended")):
                 hosting_db.write_parameters(tenant.db_name, {hosting_db.SEAT_LIMIT_KEY: tenant.seat_limit})
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_not_administrator(self):
+        if not (self.env.su or self.env.user._is_admin()):
+            raise UserError(
+                self.env._("Only administrators delete partner databases' records: archive the database instead.")
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_existing_database(self):
@@ -421,7 +447,7 @@ class BrokerTenant(models.Model):
 
     def action_drop_database(self):
         if not self.env.user.has_group("base.group_system"):
-            raise UserError(self.env._("Only administrators drop partner databases."))
+            raise AccessError(self.env._("Only administrators drop partner databases."))
         for tenant in self:
             if tenant.state != "archived" or not tenant.last_backup_file or not os.path.isfile(tenant.last_backup_file):
                 raise UserError(
@@ -554,13 +580,7 @@ class BrokerTenant(models.Model):
         self.ensure_one()
         if path not in self._backups():
             raise UserError(self.env._("This backup file does not belong to %(host)s.", host=self.host_name))
-        if not re.match(rf"^{HOST_LABEL}$", new_name or "") or new_name in RESERVED_DB_NAMES:
-            raise UserError(
-                self.env._(
-                    "%(name)s is not a valid database name: lowercase latin letters, digits and hyphens.",
-                    name=new_name,
-                )
-            )
+        self._check_restore_name(new_name)
         if hosting_db.database_exists(new_name):
             raise UserError(self.env._("A database named %(name)s already exists on the server.", name=new_name))
         try:
@@ -577,6 +597,16 @@ class BrokerTenant(models.Model):
             )
         )
         return new_name
+
+    @api.model
+    def _check_restore_name(self, new_name):
+        if not re.match(rf"^{HOST_LABEL}$", new_name or "") or new_name in RESERVED_DB_NAMES:
+            raise UserError(
+                self.env._(
+                    "%(name)s is not a valid database name: lowercase latin letters, digits and hyphens.",
+                    name=new_name,
+                )
+            )
 
     def _job_restore(self, path, new_name):
         self.ensure_one()
@@ -644,20 +674,36 @@ class BrokerTenant(models.Model):
         period = period.replace(day=1)
         period_end = (period + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         moves = self.env["account.move"]
+        if not self:
+            return moves
+        # one lock for all the firms (in id order: no deadlock with a concurrent run), then the
+        # month's invoices and peaks read once for all of them
+        self.env.cr.execute("SELECT id FROM broker_tenant WHERE id IN %s ORDER BY id FOR UPDATE", [tuple(self.ids)])
+        invoiced = {
+            tenant.id
+            for [tenant] in self.env["account.move"]._read_group(
+                [("broker_tenant_id", "in", self.ids), ("broker_hosting_period", "=", period)], ["broker_tenant_id"]
+            )
+        }
+        peaks = {
+            tenant.id: peak
+            for tenant, peak in self.env["broker.tenant.seat.count"]._read_group(
+                [("tenant_id", "in", self.ids), ("date", ">=", period), ("date", "<=", period_end)],
+                ["tenant_id"],
+                ["count:max"],
+            )
+        }
+        vals_list = []
         for tenant in self:
-            self.env.cr.execute("SELECT id FROM broker_tenant WHERE id = %s FOR UPDATE", [tenant.id])
-            if self.env["account.move"].search_count(
-                [("broker_tenant_id", "=", tenant.id), ("broker_hosting_period", "=", period)]
-            ):
+            if tenant.id in invoiced:
                 continue
-            counts = tenant.seat_count_ids.filtered(lambda count: period <= count.date <= period_end)
-            peak = max(counts.mapped("count"), default=0)
+            peak = peaks.get(tenant.id) or 0
             if not peak:
                 continue
             plan = tenant.plan_id
             partner = tenant.partner_id.commercial_partner_id
             month = format_date(self.env(context={"lang": partner.lang}), period, date_format="LLLL yyyy")
-            move = self.env["account.move"].create(
+            vals_list.append(
                 {
                     "move_type": "out_invoice",
                     "partner_id": partner.id,
@@ -684,8 +730,9 @@ class BrokerTenant(models.Model):
                     ],
                 }
             )
-            move.action_post()
-            moves |= move
+        if vals_list:
+            moves = moves.create(vals_list)
+            moves.action_post()
         return moves
 
     @api.model

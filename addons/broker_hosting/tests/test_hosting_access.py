@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -5,6 +7,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -82,3 +85,79 @@ class TestHostingAccess(TransactionCase):
             tenant.with_user(self.manager).action_drop_database()
         with self.assertRaises(UserError):
             tenant.with_user(self.manager).action_suspend()
+
+    def test_users_created_by_the_administrator_see_nothing(self):
+        """A user from Settings → Users (the default groups) and a portal user get AccessError."""
+        tenant = self._create(self.manager, "romashka.crm.example.ru")
+        internal = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create({"name": "Agent", "login": "hosting_agent", "email": "agent@broker.example"})
+        )
+        portal = mail_new_test_user(self.env, login="hosting_portal", name="Portal", groups="base.group_portal")
+        for user in (internal, portal):
+            with self.subTest(user=user.login):
+                self.assertFalse(user.has_group("broker_hosting.group_hosting_manager"))
+                for model in ("broker.tenant", "broker.hosting.plan", "broker.tenant.seat.count"):
+                    with self.assertRaises(AccessError):
+                        self.env[model].with_user(user).search_read([], ["id"])
+                with self.assertRaises(AccessError):
+                    tenant.with_user(user).read(["host_name"])
+                with self.assertRaises(AccessError):
+                    tenant.with_user(user).write({"seat_limit": 100})
+
+    def test_dropping_a_database_is_an_access_error_for_managers(self):
+        tenant = self._create(self.manager, "romashka.crm.example.ru")
+        with self.assertRaises(AccessError):
+            tenant.with_user(self.manager).action_drop_database()
+
+    def test_managers_archive_and_only_administrators_delete(self):
+        tenant = self._create(self.manager, "romashka.crm.example.ru")
+        spare = self.env["broker.hosting.plan"].create(
+            {"name": "Spare", "price_per_seat": 1, "product_id": self.product.id}
+        )
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            tenant.with_user(self.manager).unlink()
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            spare.with_user(self.manager).unlink()
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            self.env["broker.tenant.seat.count"].create(
+                {"tenant_id": tenant.id, "date": "2026-03-01", "count": 1}
+            ).with_user(self.manager).unlink()
+        spare.with_user(self.manager).action_archive()
+        self.assertFalse(spare.active)
+        self.assertTrue(tenant.exists() and spare.exists())
+        # a plan in use is never deleted, not even by an administrator
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            self.plan.unlink()
+        self.assertTrue(self.plan.exists())
+        # an administrator deletes a record that was never created on the server
+        tenant.with_env(self.env).unlink()
+        spare.unlink()
+        self.assertFalse(tenant.exists() or spare.exists())
+
+    def test_negative_seat_limit_is_refused(self):
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self._create(self.manager, "romashka.crm.example.ru", seat_limit=-1)
+        self.assertFalse(self.env["broker.tenant"].search([("host_name", "=", "romashka.crm.example.ru")]))
+        tenant = self._create(self.manager, "romashka.crm.example.ru", seat_limit=3)
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            tenant.with_user(self.manager).write({"seat_limit": -5})
+        tenant.invalidate_recordset()
+        self.assertEqual(tenant.seat_limit, 3)
+
+    def test_restore_name_is_checked_before_anything_is_queued(self):
+        tenant = self._create(self.manager, "romashka.crm.example.ru")
+        backup = "/nonexistent/romashka/romashka_20260301_000000.zip"
+        with patch.object(type(tenant), "_backups", lambda self: [backup]), trap_jobs() as trap:
+            for name in ("Bad_Name", "-x", "postgres", ""):
+                with self.subTest(name=name):
+                    wizard = (
+                        self.env["broker.tenant.restore.wizard"]
+                        .with_user(self.manager)
+                        .with_context(default_tenant_id=tenant.id)
+                        .create({"backup_file": backup, "new_db_name": name or " "})
+                    )
+                    with self.assertRaises(UserError):
+                        wizard.action_restore()
+            trap.assert_jobs_count(0)

@@ -27,10 +27,13 @@ class BrokerTenantRestoreWizard(models.TransientModel):
 
     def action_restore(self):
         self.ensure_one()
+        new_name = (self.new_db_name or "").strip().lower()
+        # a wrong name is refused here, before anything is queued
+        self.tenant_id._check_restore_name(new_name)
         self.tenant_id.with_delay(
             channel="root.broker_hosting",
             description=self.env._("Restore a backup of %(host)s", host=self.tenant_id.host_name),
             identity_key=identity_exact,
             max_retries=1,
-        )._job_restore(self.backup_file, (self.new_db_name or "").strip().lower())
+        )._job_restore(self.backup_file, new_name)
         return {"type": "ir.actions.act_window_close"}
